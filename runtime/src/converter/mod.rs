@@ -1,0 +1,66 @@
+//! Converters between Connect data and Kafka bytes (`Converter`, `HeaderConverter`).
+
+use std::sync::Arc;
+
+use crate::config::{ConfigDef, ConfigMap};
+use crate::data::{SchemaRef, Value};
+use crate::error::{ConnectResult, DataError};
+
+/// Converts keys or values between Connect data and bytes.
+pub trait Converter: Send + Sync {
+    /// Serializes a value; `Ok(None)` is a null (tombstone).
+    fn from_connect_data(
+        &self,
+        topic: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, DataError>;
+    /// Deserializes bytes (`None` = null) into a schema and value.
+    fn to_connect_data(
+        &self,
+        topic: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), DataError>;
+}
+
+/// Converts header values between Connect data and bytes.
+pub trait HeaderConverter: Send + Sync {
+    /// Serializes one header value.
+    fn from_connect_header(
+        &self,
+        topic: &str,
+        key: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, DataError>;
+    /// Deserializes one header value.
+    fn to_connect_header(
+        &self,
+        topic: &str,
+        key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), DataError>;
+}
+
+/// Builds a converter from its settings (keys without the `key.converter.` prefix) and
+/// whether it converts keys.
+pub type ConverterFactory =
+    Arc<dyn Fn(&ConfigMap, bool) -> ConnectResult<Arc<dyn Converter>> + Send + Sync>;
+/// Builds a header converter from its settings.
+pub type HeaderConverterFactory =
+    Arc<dyn Fn(&ConfigMap) -> ConnectResult<Arc<dyn HeaderConverter>> + Send + Sync>;
+
+/// A registered converter plugin.
+#[derive(Clone)]
+pub struct ConverterPlugin {
+    /// Java class name.
+    pub class: String,
+    /// Version.
+    pub version: String,
+    /// Settings.
+    pub config_def: ConfigDef,
+    /// Constructor for key/value use; `None` if the class is only a header converter.
+    pub factory: Option<ConverterFactory>,
+    /// Constructor for header use; `None` if the class is not a header converter.
+    pub header_factory: Option<HeaderConverterFactory>,
+}

@@ -1,0 +1,14 @@
+//! Ferroconnect's runtime: the Connect data model, the connector API, converters, the worker
+//! that runs source and sink tasks against Kafka, config/offset/status storage and the herder
+//! the REST API drives. Nothing here knows a concrete connector.
+
+pub mod config;
+pub mod connector;
+pub mod converter;
+pub mod data;
+pub mod error;
+pub mod herder;
+pub mod plugins;
+pub mod transform;
+
+pub use error::{ConnectError, ConnectResult, DataError};
