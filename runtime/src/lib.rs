@@ -9,6 +9,10 @@ pub mod data;
 pub mod error;
 pub mod herder;
 pub mod plugins;
+pub mod storage;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod transform;
+pub mod worker;
 
 pub use error::{ConnectError, ConnectResult, DataError};
