@@ -1,1 +1,13 @@
-//! placeholder
+//! Ferroconnect's connectors, one module (and cargo feature) per family.
+
+#[cfg(feature = "file")]
+pub mod file;
+
+use ferroconnect_runtime::plugins::PluginRegistry;
+
+/// Registers every connector compiled in.
+pub fn register_builtin(registry: &mut PluginRegistry) {
+    #[cfg(feature = "file")]
+    file::register(registry);
+    let _ = registry;
+}
