@@ -48,6 +48,8 @@ pub struct WorkerProc {
     pub url: String,
     http: reqwest::Client,
     extra_args: Vec<String>,
+    /// Time from process spawn to the first successful `GET /` of the last start.
+    pub startup: Duration,
 }
 
 /// A REST response: status code and JSON body (`Json::Null` when empty).
@@ -89,9 +91,23 @@ impl WorkerProc {
             url: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
             extra_args: connector_files.iter().map(|p| p.display().to_string()).collect(),
+            startup: Duration::ZERO,
         };
         w.spawn().await;
         w
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// A `/proc/<pid>/status` figure in KiB (`VmRSS`, `VmHWM`), while running.
+    pub fn proc_status_kib(&self, field: &str) -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
     /// Path of a file inside the worker's directory.
@@ -110,6 +126,7 @@ impl WorkerProc {
             .append(true)
             .open(self.path("worker.log"))
             .expect("open worker.log");
+        let spawned_at = Instant::now();
         let child = Command::new(env!("CARGO_BIN_EXE_ferroconnect"))
             .arg("standalone")
             .arg(self.path("worker.properties"))
@@ -128,6 +145,7 @@ impl WorkerProc {
         loop {
             if let Ok(r) = http.get(&url).send().await {
                 if r.status().is_success() {
+                    self.startup = spawned_at.elapsed();
                     return;
                 }
             }

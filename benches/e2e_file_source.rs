@@ -1,0 +1,135 @@
+//! End-to-end benchmark: FileStreamSource → Tansu broker through the `ferroconnect` binary,
+//! side by side in the same run with a bare rdkafka producer sending the same bytes with the
+//! same producer settings. Also start-up time to REST ready and idle RSS.
+//!
+//! Run: `cargo bench --bench e2e_file_source` (env `BENCH_RECORDS`, default 1 000 000).
+//! Needs the Tansu broker (`scripts/setup-services.sh`).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use serde_json::json;
+
+/// Producer settings shared by the bare producer and the connector (`producer.override.*`).
+const PRODUCER: &[(&str, &str)] = &[("linger.ms", "10"), ("batch.size", "1048576"), ("compression.type", "lz4")];
+
+fn line(i: usize) -> String {
+    format!("line-{i:09} the quick brown fox jumps over the lazy dog")
+}
+
+fn bare_producer(bootstrap: &str, topic: &str, n: usize) -> Duration {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", bootstrap).set("queue.buffering.max.messages", "1000000");
+    for (k, v) in PRODUCER {
+        cfg.set(*k, *v);
+    }
+    let producer: BaseProducer = cfg.create().expect("bare producer");
+    // The same bytes the worker sends: JsonConverter with schemas, a string payload.
+    let values: Vec<String> =
+        (0..n).map(|i| format!(r#"{{"schema":{{"type":"string","optional":false}},"payload":"{}"}}"#, line(i))).collect();
+    let start = Instant::now();
+    for v in &values {
+        let mut rec = BaseRecord::<(), str>::to(topic).payload(v.as_str()).partition(0);
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    producer.poll(Duration::from_millis(5));
+                    rec = r;
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush");
+    start.elapsed()
+}
+
+async fn wait_for_count(kafka: &Kafka, topic: &str, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while kafka.high_watermark(topic) < n {
+        assert!(Instant::now() < deadline, "{topic} did not reach {n} records");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn row(name: &str, n: usize, bytes: usize, elapsed: Duration, rss_kib: Option<u64>) {
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "| {name:<34} | {:>12.0} | {:>8.1} | {:>9} |",
+        n as f64 / secs,
+        bytes as f64 / secs / 1e6,
+        rss_kib.map(|k| format!("{:.1}", k as f64 / 1024.0)).unwrap_or_else(|| "-".into())
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` lists benches; nothing to run here.
+    }
+    let n: usize = std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+
+    // Start-up and idle memory.
+    let mut startups = Vec::new();
+    let mut idle_rss = Vec::new();
+    for _ in 0..5 {
+        let mut w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+        startups.push(w.startup);
+        tokio::time::sleep(Duration::from_millis(300)).await; // let the idle worker settle
+        idle_rss.push(w.proc_status_kib("VmRSS").unwrap_or(0));
+        w.stop().await;
+    }
+    startups.sort();
+    idle_rss.sort();
+
+    let input_dir = tempfile::tempdir().expect("tempdir");
+    let input = input_dir.path().join("input.txt");
+    append_lines(&input, (0..n).map(line));
+    let bytes: usize = (0..n).map(|i| line(i).len() + 44).sum();
+
+    println!("\nFileStreamSource → Tansu, {n} records, producer {PRODUCER:?}\n");
+    println!("| {:<34} | {:>12} | {:>8} | {:>9} |", "pipeline", "records/s", "MB/s", "peak RSS MiB");
+    println!("|{:-<36}|{:->14}|{:->10}|{:->11}|", "", "", "", "");
+
+    let bare_topic = unique("bench-bare");
+    kafka.create_topic(&bare_topic, 1).await;
+    let bare = bare_producer(&broker.bootstrap, &bare_topic, n);
+    row("bare rdkafka producer (same bytes)", n, bytes, bare, None);
+
+    for (label, overrides) in [("ferroconnect, same producer settings", true), ("ferroconnect, default settings", false)] {
+        let topic = unique("bench-src");
+        kafka.create_topic(&topic, 1).await;
+        let w = WorkerProc::start(&broker.bootstrap, &[("offset.flush.interval.ms", "10000")], &[]).await;
+        let mut cfg = json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
+                             "topic": topic, "batch.size": "10000"});
+        if overrides {
+            for (k, v) in PRODUCER {
+                cfg[format!("producer.override.{k}")] = json!(v);
+            }
+        }
+        let start = Instant::now();
+        w.create("bench", cfg).await;
+        wait_for_count(&kafka, &topic, n as i64).await;
+        let elapsed = start.elapsed();
+        row(label, n, bytes, elapsed, w.proc_status_kib("VmHWM"));
+        if overrides {
+            println!("\nratio to the bare producer: {:.0} %", 100.0 * bare.as_secs_f64() / elapsed.as_secs_f64());
+        }
+    }
+    println!(
+        "\nstart-up to REST ready: min {:?}, median {:?}, max {:?}; idle RSS: median {:.1} MiB (max {:.1})",
+        startups[0],
+        startups[startups.len() / 2],
+        startups[startups.len() - 1],
+        idle_rss[idle_rss.len() / 2] as f64 / 1024.0,
+        idle_rss[idle_rss.len() - 1] as f64 / 1024.0
+    );
+}
