@@ -1,5 +1,8 @@
 //! Converters between Connect data and Kafka bytes (`Converter`, `HeaderConverter`).
 
+pub mod java_fmt;
+pub mod json;
+
 use std::sync::Arc;
 
 use crate::config::{ConfigDef, ConfigMap};

@@ -1,0 +1,126 @@
+//! Low-level JSON output in Jackson's compact style: strings escaped as Jackson escapes them,
+//! numbers as Java prints them, binary as padded standard Base64.
+
+use base64::Engine as _;
+
+use crate::converter::java_fmt;
+
+/// Escape table for ASCII: 0 = copy, b'u' = `\u00XX`, otherwise the short escape letter.
+const ESCAPES: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends a quoted JSON string. Non-ASCII text is copied as UTF-8; `"`, `\` and control
+/// characters are escaped (`\n`, `\t`, ... or `\u00XX` with upper-case hex, as Jackson does).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x80 {
+            continue;
+        }
+        let esc = ESCAPES[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if esc == b'u' {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xf) as usize]);
+        } else {
+            out.push(b'\\');
+            out.push(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends a quoted standard Base64 string (with padding, no line breaks).
+pub fn write_base64(out: &mut Vec<u8>, data: &[u8]) {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let encoded_len = data.len().div_ceil(3) * 4;
+    out.push(b'"');
+    let start = out.len();
+    out.resize(start + encoded_len, 0);
+    // The buffer is sized exactly for the padded output, so encoding cannot fail.
+    let written = engine.encode_slice(data, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
+    out.push(b'"');
+}
+
+/// Appends a double as Jackson does: `Double.toString`, with NaN and infinities quoted.
+pub fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        java_fmt::write_f64(out, v);
+    } else {
+        out.push(b'"');
+        java_fmt::write_f64(out, v);
+        out.push(b'"');
+    }
+}
+
+/// Appends a float as Jackson does: `Float.toString`, with NaN and infinities quoted.
+pub fn write_f32(out: &mut Vec<u8>, v: f32) {
+    if v.is_finite() {
+        java_fmt::write_f32(out, v);
+    } else {
+        out.push(b'"');
+        java_fmt::write_f32(out, v);
+        out.push(b'"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_escape_like_jackson() {
+        assert_eq!(s(|o| write_str(o, "plain")), "\"plain\"");
+        assert_eq!(
+            s(|o| write_str(o, "a\"b\\c\nd\te\u{1}f/é")),
+            "\"a\\\"b\\\\c\\nd\\te\\u0001f/é\""
+        );
+        assert_eq!(s(|o| write_str(o, "\u{1f}\u{7f}")), "\"\\u001F\u{7f}\"");
+    }
+
+    #[test]
+    fn base64_is_padded_standard() {
+        assert_eq!(s(|o| write_base64(o, &[0x04, 0xd2])), "\"BNI=\"");
+        assert_eq!(s(|o| write_base64(o, &[])), "\"\"");
+        assert_eq!(s(|o| write_base64(o, &[0xfb, 0xff])), "\"+/8=\"");
+    }
+
+    #[test]
+    fn non_finite_floats_are_quoted() {
+        assert_eq!(s(|o| write_f64(o, f64::NAN)), "\"NaN\"");
+        assert_eq!(s(|o| write_f32(o, f32::INFINITY)), "\"Infinity\"");
+        assert_eq!(s(|o| write_f64(o, 2.5)), "2.5");
+    }
+}
