@@ -1,7 +1,12 @@
 //! Converters between Connect data and Kafka bytes (`Converter`, `HeaderConverter`).
 
+pub mod header;
 pub mod java_fmt;
 pub mod json;
+pub mod number;
+mod registry;
+pub mod simple;
+pub mod values;
 
 use std::sync::Arc;
 
@@ -9,7 +14,17 @@ use crate::config::{ConfigDef, ConfigMap};
 use crate::data::{SchemaRef, Value};
 use crate::error::{ConnectResult, DataError};
 
+pub use header::SimpleHeaderConverter;
+pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};
+pub use number::{BooleanConverter, NumberConverter, NumberKind};
+pub use registry::register_builtin;
+pub use simple::{ByteArrayConverter, StringConverter};
+
+/// The Kafka Connect version the built-in converters report (`Versioned.version()`).
+pub const KAFKA_COMPAT_VERSION: &str = "4.2.0";
+
 /// Converts keys or values between Connect data and bytes.
+#[allow(clippy::wrong_self_convention)] // Kafka's method names.
 pub trait Converter: Send + Sync {
     /// Serializes a value; `Ok(None)` is a null (tombstone).
     fn from_connect_data(
@@ -27,6 +42,7 @@ pub trait Converter: Send + Sync {
 }
 
 /// Converts header values between Connect data and bytes.
+#[allow(clippy::wrong_self_convention)] // Kafka's method names.
 pub trait HeaderConverter: Send + Sync {
     /// Serializes one header value.
     fn from_connect_header(

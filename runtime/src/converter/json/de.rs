@@ -176,7 +176,7 @@ fn read_logical(
                 return Err(wrong());
             }
             let n = r.read_number()?;
-            let v = n.as_i128().ok_or_else(|| wrong())?;
+            let v = n.as_i128().ok_or_else(&wrong)?;
             i32::try_from(v).map(Value::Int32).map_err(|_| wrong())
         }
         LogicalType::Timestamp => {

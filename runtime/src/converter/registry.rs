@@ -1,0 +1,179 @@
+//! Registration of the built-in converters with the plugin registry.
+
+use std::sync::Arc;
+
+use crate::config::ConfigDef;
+use crate::plugins::PluginRegistry;
+
+use super::header::{SimpleHeaderConverter, SIMPLE_HEADER_CONVERTER_CLASS};
+use super::json::{JsonConverter, JsonConverterConfig, JSON_CONVERTER_CLASS};
+use super::number::{BooleanConverter, NumberConverter, NumberKind, BOOLEAN_CONVERTER_CLASS};
+use super::simple::{
+    ByteArrayConverter, StringConverter, BYTE_ARRAY_CONVERTER_CLASS, STRING_CONVERTER_CLASS,
+};
+use super::{ConverterPlugin, KAFKA_COMPAT_VERSION};
+
+/// Registers JsonConverter, StringConverter, ByteArrayConverter, the numeric and boolean
+/// converters and SimpleHeaderConverter, each under its Java class name and simple name.
+pub fn register_builtin(registry: &mut PluginRegistry) {
+    registry.add_converter(ConverterPlugin {
+        class: JSON_CONVERTER_CLASS.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def: JsonConverterConfig::config_def(),
+        factory: Some(Arc::new(|settings, _is_key| {
+            Ok(Arc::new(JsonConverter::from_settings(settings)?))
+        })),
+        header_factory: Some(Arc::new(|settings| {
+            Ok(Arc::new(JsonConverter::from_settings(settings)?))
+        })),
+    });
+    registry.add_converter(ConverterPlugin {
+        class: STRING_CONVERTER_CLASS.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def: StringConverter::config_def(),
+        factory: Some(Arc::new(|settings, _is_key| {
+            Ok(Arc::new(StringConverter::from_settings(settings)?))
+        })),
+        header_factory: Some(Arc::new(|settings| {
+            Ok(Arc::new(StringConverter::from_settings(settings)?))
+        })),
+    });
+    registry.add_converter(ConverterPlugin {
+        class: BYTE_ARRAY_CONVERTER_CLASS.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def: ConfigDef::new(),
+        factory: Some(Arc::new(|_, _| Ok(Arc::new(ByteArrayConverter)))),
+        header_factory: Some(Arc::new(|_| Ok(Arc::new(ByteArrayConverter)))),
+    });
+    for kind in NumberKind::ALL {
+        registry.add_converter(ConverterPlugin {
+            class: kind.class_name().into(),
+            version: KAFKA_COMPAT_VERSION.into(),
+            config_def: ConfigDef::new(),
+            factory: Some(Arc::new(move |_, _| {
+                Ok(Arc::new(NumberConverter::new(kind)))
+            })),
+            header_factory: Some(Arc::new(move |_| Ok(Arc::new(NumberConverter::new(kind))))),
+        });
+    }
+    registry.add_converter(ConverterPlugin {
+        class: BOOLEAN_CONVERTER_CLASS.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def: ConfigDef::new(),
+        factory: Some(Arc::new(|_, _| Ok(Arc::new(BooleanConverter)))),
+        header_factory: Some(Arc::new(|_| Ok(Arc::new(BooleanConverter)))),
+    });
+    registry.add_converter(ConverterPlugin {
+        class: SIMPLE_HEADER_CONVERTER_CLASS.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def: ConfigDef::new(),
+        factory: None,
+        header_factory: Some(Arc::new(|_| Ok(Arc::new(SimpleHeaderConverter)))),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigMap;
+    use crate::data::{schemas, Value};
+
+    fn registry() -> PluginRegistry {
+        let mut r = PluginRegistry::new();
+        register_builtin(&mut r);
+        r
+    }
+
+    #[test]
+    fn every_converter_resolves_by_class_and_simple_name() {
+        let r = registry();
+        for (class, simple, data, header) in [
+            (JSON_CONVERTER_CLASS, "JsonConverter", true, true),
+            (STRING_CONVERTER_CLASS, "StringConverter", true, true),
+            (BYTE_ARRAY_CONVERTER_CLASS, "ByteArrayConverter", true, true),
+            (
+                "org.apache.kafka.connect.converters.ShortConverter",
+                "ShortConverter",
+                true,
+                true,
+            ),
+            (
+                "org.apache.kafka.connect.converters.IntegerConverter",
+                "IntegerConverter",
+                true,
+                true,
+            ),
+            (
+                "org.apache.kafka.connect.converters.LongConverter",
+                "LongConverter",
+                true,
+                true,
+            ),
+            (
+                "org.apache.kafka.connect.converters.FloatConverter",
+                "FloatConverter",
+                true,
+                true,
+            ),
+            (
+                "org.apache.kafka.connect.converters.DoubleConverter",
+                "DoubleConverter",
+                true,
+                true,
+            ),
+            (BOOLEAN_CONVERTER_CLASS, "BooleanConverter", true, true),
+            (
+                SIMPLE_HEADER_CONVERTER_CLASS,
+                "SimpleHeaderConverter",
+                false,
+                true,
+            ),
+        ] {
+            let p = r.converter(class).unwrap_or_else(|| panic!("{class}"));
+            assert_eq!(p.version, "4.2.0");
+            assert_eq!(r.converter(simple).unwrap().class, class);
+            assert_eq!(p.factory.is_some(), data, "{class}");
+            assert_eq!(p.header_factory.is_some(), header, "{class}");
+        }
+        let infos = r.plugin_infos(false);
+        assert_eq!(
+            infos
+                .iter()
+                .filter(|i| i.plugin_type == "converter")
+                .count(),
+            9
+        );
+        assert_eq!(
+            infos
+                .iter()
+                .filter(|i| i.plugin_type == "header_converter")
+                .count(),
+            10
+        );
+    }
+
+    #[test]
+    fn factories_apply_settings() {
+        let r = registry();
+        let json = r.converter("JsonConverter").unwrap();
+        let mut settings = ConfigMap::new();
+        settings.insert("schemas.enable".into(), "false".into());
+        let c = (json.factory.as_ref().unwrap())(&settings, false).unwrap();
+        assert_eq!(
+            c.from_connect_data("t", Some(&schemas::int32()), &Value::Int32(7))
+                .unwrap(),
+            Some(b"7".to_vec())
+        );
+        settings.insert("decimal.format".into(), "octal".into());
+        let err = (json.factory.as_ref().unwrap())(&settings, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("decimal.format"), "{err}");
+        let s = r.converter("StringConverter").unwrap();
+        let mut settings = ConfigMap::new();
+        settings.insert("converter.encoding".into(), "UTF-16".into());
+        assert!((s.header_factory.as_ref().unwrap())(&settings).is_err());
+        assert_eq!(json.config_def.keys().len(), 4);
+    }
+}
