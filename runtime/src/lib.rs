@@ -8,6 +8,7 @@ pub mod converter;
 pub mod data;
 pub mod error;
 pub mod herder;
+pub mod logging;
 pub mod plugins;
 pub mod storage;
 #[cfg(any(test, feature = "testkit"))]
