@@ -10,6 +10,7 @@ pub mod error;
 pub mod herder;
 pub mod logging;
 pub mod plugins;
+pub mod standalone;
 pub mod storage;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

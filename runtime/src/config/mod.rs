@@ -1,6 +1,7 @@
 //! Configuration: config maps, definitions and validation, Java `.properties` files.
 
 pub mod def;
+pub mod framework;
 pub mod worker;
 
 pub use def::{

@@ -1,6 +1,8 @@
 //! Storage of source offsets and connector configs, behind interfaces so distributed mode can
 //! back them with Kafka topics in the JVM's formats.
 
+pub mod file_configs;
+
 use crate::data::OffsetMap;
 use crate::error::ConnectResult;
 

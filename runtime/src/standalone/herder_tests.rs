@@ -1,0 +1,1 @@
+//! Herder tests.

@@ -1,0 +1,266 @@
+//! Connector and task states as the worker reports them (`MemoryStatusBackingStore`), and the
+//! link through which the [`Worker`](crate::worker::Worker) reaches the standalone herder
+//! (status listener and reconfiguration hook) before the herder exists.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, Weak};
+
+use parking_lot::Mutex;
+
+use crate::herder::{ConnectorTaskId, State};
+use crate::worker::{ReconfigureHook, StatusListener};
+
+use super::herder::StandaloneHerder;
+
+/// A recorded state with its failure trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// The state.
+    pub state: State,
+    /// Trace for FAILED.
+    pub trace: Option<String>,
+}
+
+#[derive(Default)]
+struct Maps {
+    connectors: HashMap<String, Status>,
+    tasks: HashMap<ConnectorTaskId, Status>,
+}
+
+/// In-memory connector and task states, written by the worker through [`StatusListener`] and
+/// by the herder (RESTARTING, STOPPED, start failures).
+#[derive(Default)]
+pub struct StatusStore {
+    maps: Mutex<Maps>,
+}
+
+impl StatusStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The connector's recorded state.
+    pub fn connector(&self, name: &str) -> Option<Status> {
+        self.maps.lock().connectors.get(name).cloned()
+    }
+
+    /// A task's recorded state.
+    pub fn task(&self, id: &ConnectorTaskId) -> Option<Status> {
+        self.maps.lock().tasks.get(id).cloned()
+    }
+
+    /// Records a connector state.
+    pub fn put_connector(&self, name: &str, state: State, trace: Option<String>) {
+        self.maps
+            .lock()
+            .connectors
+            .insert(name.to_string(), Status { state, trace });
+    }
+
+    /// Records a task state.
+    pub fn put_task(&self, id: &ConnectorTaskId, state: State, trace: Option<String>) {
+        self.maps
+            .lock()
+            .tasks
+            .insert(id.clone(), Status { state, trace });
+    }
+
+    /// Sets the connector's state only if nothing (or only `UNASSIGNED`/`RESTARTING`) is
+    /// recorded: a start that returned Ok without the worker reporting it.
+    pub fn settle_connector(&self, name: &str, state: State) {
+        let mut maps = self.maps.lock();
+        let e = maps
+            .connectors
+            .entry(name.to_string())
+            .or_insert(Status { state, trace: None });
+        if matches!(e.state, State::Unassigned | State::Restarting) {
+            *e = Status { state, trace: None };
+        }
+    }
+
+    /// Task counterpart of [`StatusStore::settle_connector`].
+    pub fn settle_task(&self, id: &ConnectorTaskId, state: State) {
+        let mut maps = self.maps.lock();
+        let e = maps
+            .tasks
+            .entry(id.clone())
+            .or_insert(Status { state, trace: None });
+        if matches!(e.state, State::Unassigned | State::Restarting) {
+            *e = Status { state, trace: None };
+        }
+    }
+
+    /// Records FAILED for a connector unless the worker already recorded a failure trace.
+    pub fn fail_connector(&self, name: &str, trace: String) {
+        let mut maps = self.maps.lock();
+        match maps.connectors.get(name) {
+            Some(Status {
+                state: State::Failed,
+                trace: Some(_),
+            }) => {}
+            _ => {
+                maps.connectors.insert(
+                    name.to_string(),
+                    Status {
+                        state: State::Failed,
+                        trace: Some(trace),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Records FAILED for a task unless the worker already recorded a failure trace.
+    pub fn fail_task(&self, id: &ConnectorTaskId, trace: String) {
+        let mut maps = self.maps.lock();
+        match maps.tasks.get(id) {
+            Some(Status {
+                state: State::Failed,
+                trace: Some(_),
+            }) => {}
+            _ => {
+                maps.tasks.insert(
+                    id.clone(),
+                    Status {
+                        state: State::Failed,
+                        trace: Some(trace),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Forgets one task.
+    pub fn remove_task(&self, id: &ConnectorTaskId) {
+        self.maps.lock().tasks.remove(id);
+    }
+
+    /// Forgets every task of a connector.
+    pub fn remove_tasks(&self, name: &str) {
+        self.maps.lock().tasks.retain(|id, _| id.connector != name);
+    }
+
+    /// Forgets a connector and its tasks.
+    pub fn remove_connector(&self, name: &str) {
+        let mut maps = self.maps.lock();
+        maps.connectors.remove(name);
+        maps.tasks.retain(|id, _| id.connector != name);
+    }
+}
+
+impl StatusListener for StatusStore {
+    fn connector_state(&self, name: &str, state: State, trace: Option<String>) {
+        self.put_connector(name, state, trace);
+    }
+
+    fn task_state(&self, id: &ConnectorTaskId, state: State, trace: Option<String>) {
+        self.put_task(id, state, trace);
+    }
+}
+
+/// What the worker is built with in standalone mode: it records states in the herder's
+/// [`StatusStore`] and forwards reconfiguration requests to the herder once it is attached.
+///
+/// ```ignore
+/// let link = HerderLink::new();
+/// let worker = Arc::new(Worker::new(cfg.clone(), plugins.clone(), offsets,
+///     link.status_listener(), link.reconfigure_hook()));
+/// let herder = StandaloneHerder::new(cfg, plugins, worker, configs, link);
+/// ```
+pub struct HerderLink {
+    status: Arc<StatusStore>,
+    herder: OnceLock<Weak<StandaloneHerder>>,
+}
+
+impl HerderLink {
+    /// A link with an empty status store and no herder yet.
+    pub fn new() -> Arc<Self> {
+        Arc::new(HerderLink {
+            status: Arc::new(StatusStore::new()),
+            herder: OnceLock::new(),
+        })
+    }
+
+    /// The status store (the listener to give the worker).
+    pub fn status(&self) -> Arc<StatusStore> {
+        self.status.clone()
+    }
+
+    /// The status store as the worker's [`StatusListener`].
+    pub fn status_listener(&self) -> Arc<dyn StatusListener> {
+        self.status.clone()
+    }
+
+    /// The worker's reconfiguration hook: regenerates the connector's task configs on the
+    /// herder (asynchronously, on the current tokio runtime) and restarts its tasks if they
+    /// changed. Requests before the herder is attached, or without a runtime, are logged and
+    /// dropped.
+    pub fn reconfigure_hook(self: &Arc<Self>) -> ReconfigureHook {
+        let link = Arc::downgrade(self);
+        Arc::new(move |name: &str| {
+            let herder = link
+                .upgrade()
+                .and_then(|l| l.herder.get().and_then(Weak::upgrade));
+            let Some(herder) = herder else {
+                tracing::warn!(
+                    connector = name,
+                    "task reconfiguration requested before the herder started; ignored"
+                );
+                return;
+            };
+            let Ok(rt) = tokio::runtime::Handle::try_current() else {
+                tracing::warn!(
+                    connector = name,
+                    "task reconfiguration requested outside a tokio runtime; ignored"
+                );
+                return;
+            };
+            let name = name.to_string();
+            rt.spawn(async move {
+                herder.reconfigure(&name).await;
+            });
+        })
+    }
+
+    /// Connects the herder (done by [`StandaloneHerder::new`]).
+    pub(crate) fn attach(&self, herder: &Arc<StandaloneHerder>) {
+        let _ = self.herder.set(Arc::downgrade(herder));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tid(t: u32) -> ConnectorTaskId {
+        ConnectorTaskId {
+            connector: "c".into(),
+            task: t,
+        }
+    }
+
+    #[test]
+    fn settle_does_not_override_a_reported_failure() {
+        let s = StatusStore::new();
+        s.task_state(&tid(0), State::Failed, Some("boom".into()));
+        s.settle_task(&tid(0), State::Running);
+        assert_eq!(s.task(&tid(0)).unwrap().state, State::Failed);
+        s.put_task(&tid(1), State::Restarting, None);
+        s.settle_task(&tid(1), State::Running);
+        assert_eq!(s.task(&tid(1)).unwrap().state, State::Running);
+    }
+
+    #[test]
+    fn fail_keeps_the_workers_trace() {
+        let s = StatusStore::new();
+        s.connector_state("c", State::Failed, Some("worker trace".into()));
+        s.fail_connector("c", "herder trace".into());
+        assert_eq!(
+            s.connector("c").unwrap().trace.as_deref(),
+            Some("worker trace")
+        );
+        s.remove_connector("c");
+        assert!(s.connector("c").is_none());
+    }
+}
