@@ -98,7 +98,7 @@ impl StandaloneHerder {
     }
 
     /// Builds the worker and the herder together (the usual standalone wiring).
-    pub fn with_worker(
+    pub fn create(
         worker_config: Arc<WorkerConfig>,
         registry: Arc<PluginRegistry>,
         offsets: Arc<dyn OffsetStore>,

@@ -5,7 +5,7 @@
 //!
 //! ```ignore
 //! let configs = Arc::new(FileConfigStore::beside(&offset_file)?);
-//! let herder = StandaloneHerder::with_worker(worker_config, registry, offset_store, configs);
+//! let herder = StandaloneHerder::create(worker_config, registry, offset_store, configs);
 //! herder.start().await?;          // restores persisted connectors; /health turns 200
 //! // ... serve REST over `herder` (it implements `Herder`) ...
 //! herder.stop().await;            // on SIGTERM / SIGINT

@@ -210,6 +210,7 @@ impl Predicate for Always {
 /// is rejected by its constructor) and a predicate.
 pub fn registry() -> PluginRegistry {
     let mut r = PluginRegistry::new();
+    crate::converter::register_builtin(&mut r);
     r.add_connector(
         ConnectorPlugin {
             class: SOURCE_CLASS.into(),
@@ -283,4 +284,39 @@ pub fn cfg(pairs: &[(&str, &str)]) -> ConfigMap {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// Source offsets in memory.
+#[derive(Default)]
+pub struct MemOffsets {
+    map: parking_lot::Mutex<std::collections::HashMap<String, Vec<(OffsetMap, OffsetMap)>>>,
+}
+
+impl crate::storage::OffsetStore for MemOffsets {
+    fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap> {
+        self.map
+            .lock()
+            .get(connector)?
+            .iter()
+            .find(|(p, _)| p == partition)
+            .map(|(_, o)| o.clone())
+    }
+    fn all(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
+        self.map.lock().get(connector).cloned().unwrap_or_default()
+    }
+    fn put_batch(
+        &self,
+        connector: &str,
+        entries: Vec<(OffsetMap, Option<OffsetMap>)>,
+    ) -> ConnectResult<()> {
+        let mut map = self.map.lock();
+        let list = map.entry(connector.to_string()).or_default();
+        for (p, o) in entries {
+            list.retain(|(q, _)| *q != p);
+            if let Some(o) = o {
+                list.push((p, o));
+            }
+        }
+        Ok(())
+    }
 }
