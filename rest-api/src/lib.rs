@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -41,8 +41,18 @@ pub struct AppState {
     pub loggers: Arc<dyn LoggerControl>,
 }
 
-/// The full REST API router.
+/// The full REST API router, with the JVM's 90 s request timeout.
 pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn LoggerControl>) -> Router {
+    router_with_timeout(herder, loggers, REQUEST_TIMEOUT)
+}
+
+/// The full REST API router; a request still running after `request_timeout` is answered
+/// with 500 `Request timed out`.
+pub fn router_with_timeout(
+    herder: Arc<dyn Herder>,
+    loggers: Arc<dyn LoggerControl>,
+    request_timeout: Duration,
+) -> Router {
     let state = AppState { herder, loggers };
     let api = Router::new()
         .merge(root::routes())
@@ -51,7 +61,10 @@ pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn LoggerControl>) -> Route
         .merge(loggers::routes())
         .fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(axum::middleware::from_fn(timeout_and_log))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            timeout_and_log,
+        ))
         .with_state(state);
     // Strip a trailing slash before routing (a layer on `api` would run after routing).
     let normalized = ServiceBuilder::new()
@@ -87,12 +100,16 @@ fn strip_trailing_slash(mut req: Request) -> Request {
     req
 }
 
-/// Answers 500 `Request timed out` after [`REQUEST_TIMEOUT`], and logs each request.
-async fn timeout_and_log(req: Request, next: Next) -> Response {
+/// Answers 500 `Request timed out` after the timeout, and logs each request.
+async fn timeout_and_log(
+    State(request_timeout): State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let started = Instant::now();
-    let response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+    let response = match tokio::time::timeout(request_timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::internal("Request timed out").into_response(),
     };

@@ -312,3 +312,11 @@ async fn loggers_errors() {
     );
     assert!(s.loggers.logger("org.foo").is_none());
 }
+
+#[tokio::test]
+async fn slow_herder_call_times_out_with_500() {
+    let s = Server::start_with_timeout(std::time::Duration::from_millis(200)).await;
+    *s.herder.list_delay.lock() = Some(std::time::Duration::from_secs(30));
+    let (code, _, body) = s.call(Method::GET, "/connectors", None).await;
+    assert_error(code, &body, 500, "Request timed out");
+}

@@ -48,6 +48,8 @@ pub struct MemHerder {
     pub restarts: Mutex<Vec<(String, bool, bool)>>,
     /// The initial state passed with each create.
     pub initial_states: Mutex<Vec<Option<TargetState>>>,
+    /// If set, `connectors()` takes this long (to exercise the request timeout).
+    pub list_delay: Mutex<Option<std::time::Duration>>,
 }
 
 impl MemHerder {
@@ -64,6 +66,7 @@ impl MemHerder {
             )),
             restarts: Mutex::new(Vec::new()),
             initial_states: Mutex::new(Vec::new()),
+            list_delay: Mutex::new(None),
         })
     }
 
@@ -185,6 +188,10 @@ impl Herder for MemHerder {
     }
 
     async fn connectors(&self) -> Vec<String> {
+        let delay = *self.list_delay.lock();
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
         self.connectors.lock().keys().cloned().collect()
     }
 
@@ -472,9 +479,15 @@ pub struct Server {
 impl Server {
     /// Binds 127.0.0.1:0 and serves the router until dropped.
     pub async fn start() -> Server {
+        Self::start_with_timeout(ferroconnect_rest_api::REQUEST_TIMEOUT).await
+    }
+
+    /// Like [`Server::start`] with a custom request timeout.
+    pub async fn start_with_timeout(timeout: std::time::Duration) -> Server {
         let herder = MemHerder::new();
         let (loggers, _layer) = TracingLoggers::detached("INFO").unwrap();
-        let router = ferroconnect_rest_api::router(herder.clone(), loggers.clone());
+        let router =
+            ferroconnect_rest_api::router_with_timeout(herder.clone(), loggers.clone(), timeout);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
