@@ -69,6 +69,9 @@ async fn unknown_route_and_wrong_method_are_json_errors() {
         assert_error(code, &body, 405, "HTTP 405 Method Not Allowed");
         assert_eq!(headers["content-type"], "application/json");
     }
+    let (_, headers, _) = s.call(Method::DELETE, "/connectors", None).await;
+    let allow = headers["allow"].to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 }
 
 #[tokio::test]
