@@ -1,1 +1,42 @@
-fn main() {}
+//! `ferroconnect`: a Kafka Connect-compatible worker. CLI wiring only; the work happens in
+//! the runtime, connector, transform and REST crates.
+
+mod cli;
+mod connector_files;
+mod standalone;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ferroconnect: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match args.command {
+            cli::Command::Standalone { worker_properties, connector_files } => {
+                standalone::run(&args.log, &worker_properties, &connector_files).await
+            }
+            cli::Command::Distributed { worker_properties } => Err(anyhow::anyhow!(
+                "distributed mode is not supported yet (worker config {}); run `ferroconnect standalone` instead",
+                worker_properties.display()
+            )),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ferroconnect: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
