@@ -424,3 +424,38 @@ async fn restart_of_the_worker_restores_connectors_in_their_target_states() {
     assert_eq!(s.connector.state, State::Stopped);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn stopped_connectors_persist_across_a_restart_and_delete_removes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = FileConfigStore::path_beside(&dir.path().join("offsets"));
+    {
+        let h = herder(
+            "127.0.0.1:1",
+            Arc::new(FileConfigStore::open(&path).unwrap()),
+        );
+        h.start().await.unwrap();
+        for name in ["b", "a", "gone"] {
+            h.put_connector_config(name, source(name, &[]), false, Some(TargetState::Stopped))
+                .await
+                .unwrap();
+        }
+        h.delete_connector("gone").await.unwrap();
+    }
+    let h = herder(
+        "127.0.0.1:1",
+        Arc::new(FileConfigStore::open(&path).unwrap()),
+    );
+    assert!(h.connectors().await.is_empty(), "nothing before start");
+    h.start().await.unwrap();
+    assert_eq!(h.connectors().await, vec!["a", "b"]);
+    let info = h.connector_info("a").await.unwrap();
+    assert_eq!(
+        info.config.get("required.key").map(String::as_str),
+        Some("x")
+    );
+    assert_eq!(
+        h.connector_status("b").await.unwrap().connector.state,
+        State::Stopped
+    );
+}
