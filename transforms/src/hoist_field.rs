@@ -1,0 +1,75 @@
+//! `HoistField`: wraps the whole key or value in a single-field struct (with a schema) or a
+//! single-entry map (without).
+
+use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
+use ferroconnect_runtime::data::{ConnectRecord, Schema, SchemaType, Struct, Value};
+use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::{ConnectError, ConnectResult};
+
+use crate::util::cache::SchemaCache;
+use crate::util::config::Cfg;
+use crate::util::schema::push_field;
+use crate::util::Target;
+
+/// The `field` key.
+pub const FIELD: &str = "field";
+
+/// Config keys of HoistField.
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new().define(ConfigKey::new(
+        FIELD,
+        ConfigType::String,
+        None,
+        Importance::Medium,
+        "Name of the single field of the struct or map the data is wrapped in.",
+    ))
+}
+
+/// Wraps data in a struct or map (`org.apache.kafka.connect.transforms.HoistField$Key|$Value`).
+pub struct HoistField {
+    target: Target,
+    field: String,
+    cache: SchemaCache<ferroconnect_runtime::data::SchemaRef>,
+}
+
+impl HoistField {
+    /// Configures the transform from its own config.
+    pub fn new(target: Target, config: &ConfigMap) -> ConnectResult<Self> {
+        let def = config_def();
+        let cfg = Cfg::parse(&def, config)?;
+        Ok(HoistField {
+            target,
+            field: cfg.string(FIELD)?,
+            cache: SchemaCache::new(),
+        })
+    }
+}
+
+impl Transformation for HoistField {
+    fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        let value = self.target.take_value(&mut record);
+        match self.target.schema(&record).cloned() {
+            None => {
+                let map = Value::Map(vec![(Value::String(self.field.clone()), value)]);
+                self.target.set(&mut record, None, map);
+            }
+            Some(schema) => {
+                if value.is_null() && !schema.optional && schema.default.is_none() {
+                    return Err(ConnectError::data(format!(
+                        "Invalid value: null used for required field: \"{}\", schema type: {}",
+                        self.field, schema.schema_type
+                    )));
+                }
+                let updated = self.cache.get_or_try_insert(&schema, || {
+                    let mut s = Schema::new(SchemaType::Struct);
+                    push_field(&mut s, self.field.clone(), schema.clone());
+                    Ok(s.into_ref())
+                })?;
+                let st = Struct::from_values(updated.clone(), vec![value])?;
+                self.target
+                    .set(&mut record, Some(updated), Value::Struct(st));
+            }
+        }
+        Ok(Some(record))
+    }
+}

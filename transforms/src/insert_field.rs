@@ -1,0 +1,282 @@
+//! `InsertField`: adds the record's topic, partition, offset and timestamp, and/or a static
+//! string, as fields of the key or value. A field name ending in `!` makes the field required
+//! in the new schema; `?` or no suffix makes it optional.
+
+use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
+use ferroconnect_runtime::data::{schemas, ConnectRecord, LogicalType, SchemaRef, Struct, Value};
+use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::{ConnectError, ConnectResult};
+
+use crate::util::cache::SchemaCache;
+use crate::util::config::{invalid, replace_null_key, Cfg};
+use crate::util::requirements::{map_put, require_map, require_struct};
+use crate::util::schema::{push_field, struct_like, take_field_value};
+use crate::util::Target;
+
+/// The `topic.field` key.
+pub const TOPIC_FIELD: &str = "topic.field";
+/// The `partition.field` key.
+pub const PARTITION_FIELD: &str = "partition.field";
+/// The `offset.field` key.
+pub const OFFSET_FIELD: &str = "offset.field";
+/// The `timestamp.field` key.
+pub const TIMESTAMP_FIELD: &str = "timestamp.field";
+/// The `static.field` key.
+pub const STATIC_FIELD: &str = "static.field";
+/// The `static.value` key.
+pub const STATIC_VALUE: &str = "static.value";
+const PURPOSE: &str = "field insertion";
+
+const SUFFIX_DOC: &str =
+    " Suffix with ! to make it a required field, or ? to keep it optional (the default).";
+
+/// Config keys of InsertField.
+pub fn config_def() -> ConfigDef {
+    let key = |name: &str, doc: &str| {
+        ConfigKey::new(
+            name,
+            ConfigType::String,
+            Some(""),
+            Importance::Medium,
+            format!("{doc}{SUFFIX_DOC}"),
+        )
+    };
+    ConfigDef::new()
+        .define(key(TOPIC_FIELD, "Field name for the record's topic."))
+        .define(key(
+            PARTITION_FIELD,
+            "Field name for the record's Kafka partition.",
+        ))
+        .define(key(
+            OFFSET_FIELD,
+            "Field name for the record's Kafka offset (sink connectors only).",
+        ))
+        .define(key(
+            TIMESTAMP_FIELD,
+            "Field name for the record's timestamp.",
+        ))
+        .define(key(STATIC_FIELD, "Field name for the static value."))
+        .define(ConfigKey::new(
+            STATIC_VALUE,
+            ConfigType::String,
+            Some(""),
+            Importance::Medium,
+            "The static string inserted when static.field is set.",
+        ))
+        .define(replace_null_key())
+}
+
+/// One field to insert (`InsertionSpec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsertionSpec {
+    /// Field name.
+    pub name: String,
+    /// Whether the field is optional in the new schema.
+    pub optional: bool,
+}
+
+impl InsertionSpec {
+    /// Parses `name`, `name?` (optional) or `name!` (required); empty means not configured.
+    pub fn parse(spec: &str) -> Option<Self> {
+        if spec.is_empty() {
+            return None;
+        }
+        Some(if let Some(n) = spec.strip_suffix('?') {
+            InsertionSpec {
+                name: n.to_string(),
+                optional: true,
+            }
+        } else if let Some(n) = spec.strip_suffix('!') {
+            InsertionSpec {
+                name: n.to_string(),
+                optional: false,
+            }
+        } else {
+            InsertionSpec {
+                name: spec.to_string(),
+                optional: true,
+            }
+        })
+    }
+}
+
+/// Inserts record metadata (`org.apache.kafka.connect.transforms.InsertField$Key|$Value`).
+pub struct InsertField {
+    target: Target,
+    topic: Option<InsertionSpec>,
+    partition: Option<InsertionSpec>,
+    offset: Option<InsertionSpec>,
+    timestamp: Option<InsertionSpec>,
+    static_field: Option<InsertionSpec>,
+    static_value: String,
+    replace_null_with_default: bool,
+    cache: SchemaCache<SchemaRef>,
+}
+
+/// The Kafka offset of a record, known only for sink records. [`ConnectRecord`] does not carry
+/// it, so offset insertion fails as it does for source records in Kafka.
+fn sink_offset(_record: &ConnectRecord) -> ConnectResult<i64> {
+    Err(ConnectError::data(format!(
+        "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
+    )))
+}
+
+impl InsertField {
+    /// Configures the transform from its own config.
+    pub fn new(target: Target, config: &ConfigMap) -> ConnectResult<Self> {
+        let def = config_def();
+        let cfg = Cfg::parse(&def, config)?;
+        let spec = |k: &str| -> ConnectResult<Option<InsertionSpec>> {
+            Ok(InsertionSpec::parse(&cfg.string(k)?))
+        };
+        let t = InsertField {
+            target,
+            topic: spec(TOPIC_FIELD)?,
+            partition: spec(PARTITION_FIELD)?,
+            offset: spec(OFFSET_FIELD)?,
+            timestamp: spec(TIMESTAMP_FIELD)?,
+            static_field: spec(STATIC_FIELD)?,
+            static_value: cfg.opt_string(STATIC_VALUE).unwrap_or_default(),
+            replace_null_with_default: cfg.replace_null_with_default()?,
+            cache: SchemaCache::new(),
+        };
+        if t.topic.is_none()
+            && t.partition.is_none()
+            && t.offset.is_none()
+            && t.timestamp.is_none()
+            && t.static_field.is_none()
+        {
+            return Err(ConnectError::config("No field insertion configured"));
+        }
+        if let Some(f) = &t.static_field {
+            if cfg.opt_string(STATIC_VALUE).is_none() {
+                return Err(invalid(
+                    STATIC_VALUE,
+                    "null",
+                    format!("No value specified for static field: {}", f.name),
+                ));
+            }
+        }
+        Ok(t)
+    }
+
+    fn build_schema(
+        &self,
+        schema: &ferroconnect_runtime::data::Schema,
+    ) -> ConnectResult<SchemaRef> {
+        let mut s = struct_like(schema);
+        for f in &schema.fields {
+            push_field(&mut s, f.name.clone(), f.schema.clone());
+        }
+        let pick =
+            |opt: bool, o: fn() -> SchemaRef, r: fn() -> SchemaRef| if opt { o() } else { r() };
+        let mut add = |spec: &Option<InsertionSpec>, fs: SchemaRef| -> ConnectResult<()> {
+            if let Some(spec) = spec {
+                if s.field(&spec.name).is_some() {
+                    return Err(ConnectError::data(format!(
+                        "Cannot create field because of field name duplication {}",
+                        spec.name
+                    )));
+                }
+                push_field(&mut s, spec.name.clone(), fs);
+            }
+            Ok(())
+        };
+        if let Some(t) = &self.topic {
+            add(
+                &self.topic,
+                pick(t.optional, schemas::optional_string, schemas::string),
+            )?;
+        }
+        if let Some(t) = &self.partition {
+            add(
+                &self.partition,
+                pick(t.optional, schemas::optional_int32, schemas::int32),
+            )?;
+        }
+        if let Some(t) = &self.offset {
+            add(
+                &self.offset,
+                pick(t.optional, schemas::optional_int64, schemas::int64),
+            )?;
+        }
+        if let Some(t) = &self.timestamp {
+            let b = LogicalType::Timestamp.builder();
+            let b = if t.optional { b.optional() } else { b };
+            add(&self.timestamp, b.build_ref())?;
+        }
+        if let Some(t) = &self.static_field {
+            add(
+                &self.static_field,
+                pick(t.optional, schemas::optional_string, schemas::string),
+            )?;
+        }
+        Ok(s.into_ref())
+    }
+}
+
+impl Transformation for InsertField {
+    fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        if self.target.value(&record).is_null() {
+            return Ok(Some(record));
+        }
+        let value = self.target.take_value(&mut record);
+        if self.target.schema(&record).is_none() {
+            let mut entries = require_map(value, PURPOSE)?;
+            if let Some(f) = &self.topic {
+                map_put(&mut entries, &f.name, Value::String(record.topic.clone()));
+            }
+            if let (Some(f), Some(p)) = (&self.partition, record.kafka_partition) {
+                map_put(&mut entries, &f.name, Value::Int32(p));
+            }
+            if let Some(f) = &self.offset {
+                map_put(&mut entries, &f.name, Value::Int64(sink_offset(&record)?));
+            }
+            if let (Some(f), Some(ts)) = (&self.timestamp, record.timestamp) {
+                map_put(&mut entries, &f.name, Value::Int64(ts));
+            }
+            if let Some(f) = &self.static_field {
+                map_put(
+                    &mut entries,
+                    &f.name,
+                    Value::String(self.static_value.clone()),
+                );
+            }
+            self.target.set(&mut record, None, Value::Map(entries));
+            return Ok(Some(record));
+        }
+        let st = require_struct(value, PURPOSE)?;
+        let schema = st.schema().clone();
+        let updated = self
+            .cache
+            .get_or_try_insert(&schema, || self.build_schema(&schema))?;
+        let mut old = st.into_values();
+        let mut values = Vec::with_capacity(updated.fields.len());
+        for f in &schema.fields {
+            values.push(take_field_value(
+                &mut old,
+                f,
+                self.replace_null_with_default,
+            ));
+        }
+        if self.topic.is_some() {
+            values.push(Value::String(record.topic.clone()));
+        }
+        if self.partition.is_some() {
+            values.push(record.kafka_partition.map_or(Value::Null, Value::Int32));
+        }
+        if self.offset.is_some() {
+            values.push(Value::Int64(sink_offset(&record)?));
+        }
+        if self.timestamp.is_some() {
+            values.push(record.timestamp.map_or(Value::Null, Value::Int64));
+        }
+        if self.static_field.is_some() {
+            values.push(Value::String(self.static_value.clone()));
+        }
+        let st = Struct::from_values(updated.clone(), values)?;
+        self.target
+            .set(&mut record, Some(updated), Value::Struct(st));
+        Ok(Some(record))
+    }
+}

@@ -1,0 +1,185 @@
+//! `ReplaceField`: keeps, drops and renames top-level fields. `exclude` wins over `include`;
+//! both name original fields; renames apply after filtering. The pre-4.0 names `whitelist` /
+//! `blacklist` are still read as `include` / `exclude` when the new keys are unset.
+
+use std::sync::Arc;
+
+use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
+use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Struct, Value};
+use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::ConnectResult;
+
+use crate::util::cache::SchemaCache;
+use crate::util::config::{invalid, replace_null_key, Cfg};
+use crate::util::requirements::{require_map, require_struct};
+use crate::util::schema::{push_field, struct_like, take_field_value};
+use crate::util::Target;
+
+/// The `exclude` key.
+pub const EXCLUDE: &str = "exclude";
+/// The `include` key.
+pub const INCLUDE: &str = "include";
+/// The `renames` key.
+pub const RENAMES: &str = "renames";
+/// Deprecated name of `include` (removed from Kafka 4.0, still read here).
+pub const WHITELIST: &str = "whitelist";
+/// Deprecated name of `exclude` (removed from Kafka 4.0, still read here).
+pub const BLACKLIST: &str = "blacklist";
+const PURPOSE: &str = "field replacement";
+
+/// Config keys of ReplaceField.
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(ConfigKey::new(
+            EXCLUDE,
+            ConfigType::List,
+            Some(""),
+            Importance::Medium,
+            "Fields to drop; these win over include.",
+        ))
+        .define(ConfigKey::new(
+            INCLUDE,
+            ConfigType::List,
+            Some(""),
+            Importance::Medium,
+            "Fields to keep; empty keeps every field not excluded.",
+        ))
+        .define(
+            ConfigKey::new(
+                RENAMES,
+                ConfigType::List,
+                Some(""),
+                Importance::Medium,
+                "Renames as old:new pairs, applied after include/exclude.",
+            )
+            .validate_with(|_, v| {
+                parse_renames(&ferroconnect_runtime::config::parse_list(v)).map(|_| ())
+            }),
+        )
+        .define(replace_null_key())
+}
+
+/// Splits like Java's `String.split(":")`: trailing empty parts are dropped.
+fn java_split_colon(s: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = s.split(':').collect();
+    while parts.len() > 1 && parts.last() == Some(&"") {
+        parts.pop();
+    }
+    if parts == [""] {
+        parts.clear();
+    }
+    parts
+}
+
+fn parse_renames(list: &[String]) -> Result<Vec<(String, String)>, String> {
+    list.iter()
+        .map(|m| match java_split_colon(m).as_slice() {
+            [from, to] => Ok((from.to_string(), to.to_string())),
+            _ => Err(format!("Invalid rename mapping: {m}")),
+        })
+        .collect()
+}
+
+/// Filters and renames fields (`org.apache.kafka.connect.transforms.ReplaceField$Key|$Value`).
+pub struct ReplaceField {
+    target: Target,
+    exclude: Vec<String>,
+    include: Vec<String>,
+    renames: Vec<(String, String)>,
+    replace_null_with_default: bool,
+    cache: SchemaCache<(SchemaRef, Arc<[usize]>)>,
+}
+
+impl ReplaceField {
+    /// Configures the transform from its own config.
+    pub fn new(target: Target, config: &ConfigMap) -> ConnectResult<Self> {
+        let def = config_def();
+        let cfg = Cfg::parse(&def, config)?;
+        let legacy = |new: &str, old: &str| -> ConnectResult<Vec<String>> {
+            match (cfg.is_set(new), config.get(old)) {
+                (false, Some(v)) => Ok(ferroconnect_runtime::config::parse_list(v)),
+                _ => cfg.list(new),
+            }
+        };
+        let renames_raw = cfg.list(RENAMES)?;
+        let renames =
+            parse_renames(&renames_raw).map_err(|e| invalid(RENAMES, &renames_raw.join(","), e))?;
+        Ok(ReplaceField {
+            target,
+            exclude: legacy(EXCLUDE, BLACKLIST)?,
+            include: legacy(INCLUDE, WHITELIST)?,
+            renames,
+            replace_null_with_default: cfg.replace_null_with_default()?,
+            cache: SchemaCache::new(),
+        })
+    }
+
+    fn keep(&self, name: &str) -> bool {
+        !self.exclude.iter().any(|f| f == name)
+            && (self.include.is_empty() || self.include.iter().any(|f| f == name))
+    }
+
+    fn renamed<'a>(&'a self, name: &'a str) -> &'a str {
+        self.renames
+            .iter()
+            .find(|(from, _)| from == name)
+            .map_or(name, |(_, to)| to.as_str())
+    }
+}
+
+impl Transformation for ReplaceField {
+    fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        if self.target.value(&record).is_null() {
+            return Ok(Some(record));
+        }
+        let value = self.target.take_value(&mut record);
+        if self.target.schema(&record).is_none() {
+            let entries = require_map(value, PURPOSE)?;
+            let out: Vec<(Value, Value)> = entries
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let name = k.as_str()?;
+                    if !self.keep(name) {
+                        return None;
+                    }
+                    let renamed = self.renamed(name);
+                    if renamed == name {
+                        Some((k, v))
+                    } else {
+                        Some((Value::String(renamed.to_string()), v))
+                    }
+                })
+                .collect();
+            self.target.set(&mut record, None, Value::Map(out));
+            return Ok(Some(record));
+        }
+        let st = require_struct(value, PURPOSE)?;
+        let schema = st.schema().clone();
+        let (updated, sources) = self.cache.get_or_try_insert(&schema, || {
+            let mut s = struct_like(&schema);
+            let mut sources = Vec::new();
+            for f in &schema.fields {
+                if self.keep(&f.name) {
+                    push_field(&mut s, self.renamed(&f.name), f.schema.clone());
+                    sources.push(f.index);
+                }
+            }
+            Ok((s.into_ref(), sources.into()))
+        })?;
+        let mut values = st.into_values();
+        let out = sources
+            .iter()
+            .map(|&i| {
+                take_field_value(
+                    &mut values,
+                    &schema.fields[i],
+                    self.replace_null_with_default,
+                )
+            })
+            .collect();
+        let st = Struct::from_values(updated.clone(), out)?;
+        self.target
+            .set(&mut record, Some(updated), Value::Struct(st));
+        Ok(Some(record))
+    }
+}
