@@ -129,6 +129,16 @@ pub trait SinkTaskContext: Send + Sync {
 pub trait SinkConnector: Connector {
     /// Creates a new, unstarted task instance.
     fn create_task(&self) -> Box<dyn SinkTask>;
+    /// Accepts or rejects user-supplied consumer offsets (PATCH/DELETE `/offsets`); `None`
+    /// offset = reset. Returns true if the connector acknowledges the change (changes the
+    /// REST message), as the JVM's `SinkConnector.alterOffsets`.
+    fn alter_offsets(
+        &self,
+        _config: &ConfigMap,
+        _offsets: &[(TopicPartition, Option<i64>)],
+    ) -> ConnectResult<bool> {
+        Ok(false)
+    }
 }
 
 /// A sink task (`SinkTask`).

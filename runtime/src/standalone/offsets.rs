@@ -252,7 +252,7 @@ impl StandaloneHerder {
                     })?;
                 Ok(success_message(reset, acknowledged))
             }
-            ConnectorFactory::Sink(_) => {
+            ConnectorFactory::Sink(factory) => {
                 let entries = match &offsets {
                     Some(o) => parse_sink_offsets(o)?,
                     None => self
@@ -268,6 +268,9 @@ impl StandaloneHerder {
                         .map(|(tp, _)| (tp, None))
                         .collect(),
                 };
+                let acknowledged = factory()
+                    .alter_offsets(&entry.config, &entries)
+                    .map_err(|e| bad(e.to_string()))?;
                 self.worker
                     .alter_sink_offsets(name, &entry.config, entries)
                     .await
@@ -276,9 +279,7 @@ impl StandaloneHerder {
                             "Failed to modify consumer group offsets for sink connector {name}: {e}"
                         ))
                     })?;
-                // Sink connectors have no offsets hook in our connector API, which the JVM
-                // treats as "not acknowledged".
-                Ok(success_message(reset, false))
+                Ok(success_message(reset, acknowledged))
             }
         }
     }
