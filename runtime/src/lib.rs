@@ -2,6 +2,7 @@
 //! that runs source and sink tasks against Kafka, config/offset/status storage and the herder
 //! the REST API drives. Nothing here knows a concrete connector.
 
+pub mod clients;
 pub mod config;
 pub mod connector;
 pub mod converter;

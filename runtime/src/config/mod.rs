@@ -2,6 +2,7 @@
 
 pub mod def;
 pub mod framework;
+pub mod properties;
 pub mod worker;
 
 pub use def::{

@@ -2,6 +2,7 @@
 //! back them with Kafka topics in the JVM's formats.
 
 pub mod file_configs;
+pub mod file_offsets;
 
 use crate::data::OffsetMap;
 use crate::error::ConnectResult;

@@ -1,0 +1,494 @@
+//! The source task loop: `poll()` → transforms → converters → the task's own producer, with
+//! offsets committed only over acknowledged records.
+//!
+//! Producer choice: a `ThreadedProducer` whose delivery callback decrements the poll batch's
+//! [`BatchAck`] (one atomic per record; no channel, no lock). `send` only enqueues into
+//! librdkafka (which copies the bytes and batches per partition by `linger.ms`/`batch.size`);
+//! when librdkafka's local queue is full we wait for deliveries to free space instead of
+//! buffering more (backpressure). Offsets are flushed to the [`OffsetStore`] every
+//! `offset.flush.interval.ms`, while paused, and on stop, then `SourceTask::commit` runs.
+//!
+//! Topics: before the first record to a topic the task checks the topic's metadata and, if
+//! the broker does not know it, creates it through an admin client with the broker's default
+//! partitions and replication (falling back to 1/1 for brokers without KIP-464 defaults).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use tokio::sync::{watch, Notify};
+
+use super::converters::TaskConverters;
+use super::errors::{ErrorContext, ErrorHandler, Stage};
+use super::offsets::{BatchAck, OffsetTracker, PartitionOffsets, PendingBatch};
+use super::{Control, Shared};
+use crate::clients::{self, ClientKind};
+use crate::config::ConfigMap;
+use crate::connector::{OffsetReader, SourceTask, SourceTaskContext};
+use crate::data::{ConnectRecord, OffsetMap, SourceRecord};
+use crate::error::{ConnectError, ConnectResult};
+use crate::herder::{ConnectorTaskId, State};
+use crate::storage::OffsetStore;
+use crate::transform::TransformChain;
+
+/// Wakes the task loop when deliveries free queue space or complete a batch.
+#[derive(Default)]
+pub struct AckSignal {
+    notify: Notify,
+    waiting: AtomicBool,
+}
+
+/// The producer context: delivery reports go straight to the batch counters.
+pub struct AckContext {
+    signal: Arc<AckSignal>,
+}
+
+impl ClientContext for AckContext {}
+
+impl ProducerContext for AckContext {
+    type DeliveryOpaque = Arc<BatchAck>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, ack: Arc<BatchAck>) {
+        let error = result.as_ref().err().map(|(e, _)| e.to_string());
+        let last = ack.done(error);
+        if last || self.signal.waiting.load(Ordering::Relaxed) {
+            self.signal.notify.notify_one();
+        }
+    }
+}
+
+/// Committed offsets of one connector, as its tasks read them.
+pub struct StoreReader {
+    /// The store.
+    pub store: Arc<dyn OffsetStore>,
+    /// Connector name.
+    pub connector: String,
+}
+
+impl OffsetReader for StoreReader {
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap> {
+        self.store.get(&self.connector, partition)
+    }
+}
+
+/// Everything a source task loop runs with.
+pub struct SourceRunner {
+    pub(crate) id: ConnectorTaskId,
+    pub(crate) task: Box<dyn SourceTask>,
+    pub(crate) task_config: ConfigMap,
+    pub(crate) connector_config: ConfigMap,
+    pub(crate) converters: TaskConverters,
+    pub(crate) chain: TransformChain,
+    pub(crate) errors: ErrorHandler,
+    pub(crate) producer: ThreadedProducer<AckContext>,
+    pub(crate) signal: Arc<AckSignal>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) control: watch::Receiver<Control>,
+    pub(crate) tracker: OffsetTracker,
+    pub(crate) known_topics: HashSet<String>,
+}
+
+/// Creates the task's producer (`connector-producer-<conn>-<task>`).
+pub fn create_producer(
+    shared: &Shared,
+    id: &ConnectorTaskId,
+    connector_config: &ConfigMap,
+) -> ConnectResult<(ThreadedProducer<AckContext>, Arc<AckSignal>)> {
+    let settings = clients::build(
+        ClientKind::Producer,
+        &shared.config,
+        &id.connector,
+        Some(connector_config),
+        &clients::producer_client_id(&id.connector, id.task),
+    )?;
+    let signal = Arc::new(AckSignal::default());
+    let producer = settings
+        .config
+        .create_with_context(AckContext {
+            signal: signal.clone(),
+        })
+        .map_err(|e| ConnectError::config(format!("Failed to create the producer: {e}")))?;
+    Ok((producer, signal))
+}
+
+impl SourceRunner {
+    /// Runs the task until stopped or failed; offsets of acked records are committed either
+    /// way and the task is stopped.
+    pub async fn run(mut self) -> ConnectResult<()> {
+        let context = SourceTaskContext {
+            offsets: Arc::new(StoreReader {
+                store: self.shared.offsets.clone(),
+                connector: self.id.connector.clone(),
+            }),
+            config: self.task_config.clone(),
+        };
+        self.task.start(context).await?;
+        let result = self.main_loop().await;
+        let finish = self.finish().await;
+        let stop = self.task.stop().await;
+        result.and(finish).and(stop)
+    }
+
+    async fn main_loop(&mut self) -> ConnectResult<()> {
+        let interval = self.shared.config.offset_flush_interval;
+        let mut next_flush = tokio::time::Instant::now() + interval;
+        let mut state = *self.control.borrow();
+        loop {
+            let control = *self.control.borrow_and_update();
+            if control != state {
+                state = control;
+                self.report(control);
+            }
+            match control {
+                Control::Stop => return Ok(()),
+                Control::Pause => {
+                    tokio::select! {
+                        _ = self.control.changed() => {}
+                        _ = tokio::time::sleep_until(next_flush) => {
+                            self.commit_offsets().await?;
+                            next_flush = tokio::time::Instant::now() + interval;
+                        }
+                    }
+                    continue;
+                }
+                Control::Run => {}
+            }
+            match self.task.poll().await {
+                Ok(records) if records.is_empty() => tokio::task::yield_now().await,
+                Ok(records) => self.send_batch(records).await?,
+                Err(e) if e.is_retriable() => {
+                    tracing::warn!(task = %task_name(&self.id), error = %e, "retriable error from poll(); polling again");
+                }
+                Err(e) => {
+                    return Err(e.context("Task threw an uncaught and unrecoverable exception"))
+                }
+            }
+            self.check_acks()?;
+            if tokio::time::Instant::now() >= next_flush {
+                self.commit_offsets().await?;
+                next_flush = tokio::time::Instant::now() + interval;
+            }
+        }
+    }
+
+    fn report(&self, control: Control) {
+        let state = match control {
+            Control::Run => State::Running,
+            Control::Pause => State::Paused,
+            Control::Stop => return,
+        };
+        self.shared.status.task_state(&self.id, state, None);
+    }
+
+    async fn send_batch(&mut self, records: Vec<SourceRecord>) -> ConnectResult<()> {
+        let ack = BatchAck::new();
+        let mut offsets = PartitionOffsets::default();
+        for rec in records {
+            let SourceRecord {
+                source_partition,
+                source_offset,
+                record,
+            } = rec;
+            offsets.update(source_partition, source_offset);
+            self.send_record(record, &ack).await?;
+        }
+        self.tracker.push(PendingBatch { ack, offsets });
+        Ok(())
+    }
+
+    async fn transform(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        if self.chain.is_empty() {
+            return Ok(Some(record));
+        }
+        if !self.errors.retries_enabled() {
+            let topic = record.topic.clone();
+            return match self.chain.apply(record) {
+                Ok(r) => Ok(r),
+                Err(e) => {
+                    let ctx = source_ctx(&topic, None);
+                    Ok(self
+                        .errors
+                        .recover(Stage::Transformation, &ctx, e, None)
+                        .await?
+                        .flatten())
+                }
+            };
+        }
+        let copy = record.clone();
+        match self.chain.apply(record) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                let ctx = source_ctx(&copy.topic, Some(&copy));
+                let chain = &self.chain;
+                let mut op = || chain.apply(copy.clone());
+                Ok(self
+                    .errors
+                    .recover(Stage::Transformation, &ctx, e, Some(&mut op))
+                    .await?
+                    .flatten())
+            }
+        }
+    }
+
+    async fn send_record(
+        &mut self,
+        record: ConnectRecord,
+        ack: &Arc<BatchAck>,
+    ) -> ConnectResult<()> {
+        let Some(record) = self.transform(record).await? else {
+            return Ok(());
+        };
+        if !self.known_topics.contains(&record.topic) {
+            self.ensure_topic(&record.topic).await;
+        }
+        let topic = record.topic.as_str();
+        let key = match self.converters.key.from_connect_data(
+            topic,
+            record.key_schema.as_ref(),
+            &record.key,
+        ) {
+            Ok(k) => k,
+            Err(e) => {
+                let ctx = source_ctx(topic, Some(&record));
+                self.errors
+                    .recover::<()>(Stage::KeyConverter, &ctx, e.into(), None)
+                    .await?;
+                return Ok(());
+            }
+        };
+        let value = match self.converters.value.from_connect_data(
+            topic,
+            record.value_schema.as_ref(),
+            &record.value,
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                let ctx = source_ctx(topic, Some(&record));
+                self.errors
+                    .recover::<()>(Stage::ValueConverter, &ctx, e.into(), None)
+                    .await?;
+                return Ok(());
+            }
+        };
+        let mut headers = None;
+        if !record.headers.is_empty() {
+            let mut owned = OwnedHeaders::new_with_capacity(record.headers.len());
+            for h in record.headers.iter() {
+                match self.converters.header.from_connect_header(
+                    topic,
+                    &h.key,
+                    h.schema.as_ref(),
+                    &h.value,
+                ) {
+                    Ok(bytes) => {
+                        owned = owned.insert(Header {
+                            key: &h.key,
+                            value: bytes.as_deref(),
+                        })
+                    }
+                    Err(e) => {
+                        let ctx = source_ctx(topic, Some(&record));
+                        self.errors
+                            .recover::<()>(Stage::HeaderConverter, &ctx, e.into(), None)
+                            .await?;
+                        return Ok(());
+                    }
+                }
+            }
+            headers = Some(owned);
+        }
+        let mut br: BaseRecord<'_, [u8], [u8], Arc<BatchAck>> =
+            BaseRecord::with_opaque_to(topic, ack.clone());
+        if let Some(k) = &key {
+            br = br.key(k.as_slice());
+        }
+        if let Some(v) = &value {
+            br = br.payload(v.as_slice());
+        }
+        if let Some(p) = record.kafka_partition {
+            br = br.partition(p);
+        }
+        if let Some(ts) = record.timestamp {
+            br = br.timestamp(ts);
+        }
+        if let Some(h) = headers {
+            br = br.headers(h);
+        }
+        ack.add();
+        loop {
+            match self.producer.send(br) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    br = back;
+                    self.signal.waiting.store(true, Ordering::Relaxed);
+                    let _ = tokio::time::timeout(
+                        Duration::from_millis(100),
+                        self.signal.notify.notified(),
+                    )
+                    .await;
+                    self.signal.waiting.store(false, Ordering::Relaxed);
+                }
+                Err((e, _)) => {
+                    ack.done(None);
+                    let ctx = source_ctx(topic, Some(&record));
+                    let err =
+                        ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
+                    self.errors
+                        .recover::<()>(Stage::KafkaProduce, &ctx, err, None)
+                        .await?;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Checks the topic exists (creating it if needed) and records it as active.
+    async fn ensure_topic(&mut self, topic: &str) {
+        self.known_topics.insert(topic.to_string());
+        self.shared.record_active_topic(&self.id.connector, topic);
+        let producer = self.producer.clone();
+        let name = topic.to_string();
+        let exists = tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(Some(&name), Duration::from_secs(5))
+                .ok()
+                .and_then(|m| {
+                    m.topics()
+                        .iter()
+                        .find(|t| t.name() == name)
+                        .map(|t| t.error().is_none() && !t.partitions().is_empty())
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
+        if !exists {
+            if let Err(e) =
+                create_topic(&self.shared, &self.id, &self.connector_config, topic, None).await
+            {
+                tracing::warn!(topic, error = %e, "could not create topic; relying on broker auto-creation");
+            }
+        }
+    }
+
+    /// Raises the first delivery failure unless tolerated.
+    fn check_acks(&mut self) -> ConnectResult<()> {
+        if let Some(e) = self.tracker.collect() {
+            let err = ConnectError::other(format!(
+                "Unrecoverable exception from producer send callback: {e}"
+            ));
+            if self.errors.tolerate_all {
+                tracing::warn!(task = %task_name(&self.id), error = %err, "delivery failure tolerated (errors.tolerance=all)");
+            } else {
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    async fn commit_offsets(&mut self) -> ConnectResult<()> {
+        self.check_acks()?;
+        let entries = self.tracker.take_committable();
+        if !entries.is_empty() {
+            let store = self.shared.offsets.clone();
+            let name = self.id.connector.clone();
+            tokio::task::spawn_blocking(move || store.put_batch(&name, entries))
+                .await
+                .map_err(|e| ConnectError::other(format!("offset commit panicked: {e}")))?
+                .map_err(|e| {
+                    e.context(format!(
+                        "Failed to commit offsets of task {}",
+                        task_name(&self.id)
+                    ))
+                })?;
+        }
+        if let Err(e) = self.task.commit().await {
+            tracing::error!(task = %task_name(&self.id), error = %e, "Exception thrown while calling task.commit()");
+        }
+        Ok(())
+    }
+
+    /// Waits (up to `offset.flush.timeout.ms`) for in-flight records, then commits.
+    async fn finish(&mut self) -> ConnectResult<()> {
+        let deadline = Instant::now() + self.shared.config.offset_flush_timeout;
+        loop {
+            let _ = self.tracker.collect();
+            if self.tracker.pending() == 0 || Instant::now() >= deadline {
+                break;
+            }
+            self.signal.waiting.store(true, Ordering::Relaxed);
+            let _ = tokio::time::timeout(Duration::from_millis(50), self.signal.notify.notified())
+                .await;
+        }
+        if self.tracker.pending() > 0 {
+            tracing::warn!(task = %task_name(&self.id), pending = self.tracker.pending(),
+                "offset.flush.timeout.ms elapsed with records unacknowledged; committing what was acked");
+        }
+        self.commit_offsets().await
+    }
+}
+
+fn source_ctx<'a>(topic: &'a str, record: Option<&'a ConnectRecord>) -> ErrorContext<'a> {
+    ErrorContext {
+        topic,
+        partition: record.and_then(|r| r.kafka_partition),
+        offset: None,
+        record: record.map(|r| r as &(dyn std::fmt::Debug + Sync)),
+        raw: None,
+    }
+}
+
+/// `<connector>-<task>`.
+pub fn task_name(id: &ConnectorTaskId) -> String {
+    format!("{}-{}", id.connector, id.task)
+}
+
+/// Creates a topic with the broker's default partitions and `replication` (None = broker
+/// default), falling back to 1 partition / replication 1 for brokers without defaults.
+pub async fn create_topic(
+    shared: &Shared,
+    id: &ConnectorTaskId,
+    connector_config: &ConfigMap,
+    topic: &str,
+    replication: Option<i32>,
+) -> ConnectResult<()> {
+    let settings = clients::build(
+        ClientKind::Admin,
+        &shared.config,
+        &id.connector,
+        Some(connector_config),
+        &clients::admin_client_id(&id.connector, id.task),
+    )?;
+    let admin: AdminClient<DefaultClientContext> = settings
+        .config
+        .create()
+        .map_err(|e| ConnectError::other(format!("Failed to create the admin client: {e}")))?;
+    let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
+    let mut failures = Vec::new();
+    for (partitions, rf) in [
+        (-1, replication.unwrap_or(-1)),
+        (1, replication.unwrap_or(1)),
+    ] {
+        let nt = NewTopic::new(topic, partitions, TopicReplication::Fixed(rf));
+        match admin.create_topics([&nt], &opts).await {
+            Ok(results) => match results.into_iter().next() {
+                Some(Ok(_)) | Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) | None => {
+                    return Ok(())
+                }
+                Some(Err((_, code))) => failures.push(code.to_string()),
+            },
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    Err(ConnectError::other(format!(
+        "Failed to create topic {topic}: {}",
+        failures.join("; ")
+    )))
+}

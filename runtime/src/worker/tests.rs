@@ -1,0 +1,1 @@
+//! Worker tests against a real Tansu broker.
