@@ -13,25 +13,11 @@ pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// Appends a signed integer in decimal.
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut pos = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buf[pos..]);
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-/// Shortest round-tripping digits of a finite, non-zero float, as (digits, exponent) where
-/// the value is `0.d1d2d3… × 10^(exp+1)`, i.e. `d1.d2d3… × 10^exp`.
+/// A float's significant digits and the decimal exponent of the first one: the value is
+/// `d1.d2d3… × 10^exp`.
 struct Digits {
     buf: [u8; 40],
     len: usize,
@@ -42,66 +28,84 @@ impl Digits {
     fn digits(&self) -> &[u8] {
         &self.buf[..self.len]
     }
+
+    /// Reads any plain or scientific rendering (`123.45`, `0.001`, `1.5e-7`, `1e16`,
+    /// `4.9e-324`), ignoring the sign.
+    fn parse(text: &[u8]) -> Digits {
+        let mut d = Digits {
+            buf: [0; 40],
+            len: 0,
+            exp: 0,
+        };
+        let mut int_digits: i32 = 0;
+        let mut seen_point = false;
+        let mut leading_zeros: i32 = 0;
+        let mut exp10: i32 = 0;
+        let mut i = 0;
+        while i < text.len() {
+            match text[i] {
+                b'0'..=b'9' => {
+                    if !seen_point {
+                        int_digits += 1;
+                    }
+                    if d.len == 0 && text[i] == b'0' {
+                        leading_zeros += 1;
+                    } else if d.len < d.buf.len() {
+                        d.buf[d.len] = text[i];
+                        d.len += 1;
+                    }
+                }
+                b'.' => seen_point = true,
+                b'e' | b'E' => {
+                    exp10 = std::str::from_utf8(&text[i + 1..])
+                        .ok()
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or(0);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        while d.len > 1 && d.buf[d.len - 1] == b'0' {
+            d.len -= 1;
+        }
+        d.exp = int_digits - 1 - leading_zeros + exp10;
+        d
+    }
 }
 
-/// Splits Rust's `{:e}` rendering (`-1.2345e-7`) into digits and exponent.
-fn split_sci(text: &[u8]) -> Digits {
-    let mut d = Digits {
-        buf: [0; 40],
-        len: 0,
-        exp: 0,
-    };
-    let mut i = 0;
-    if text.first() == Some(&b'-') {
-        i = 1;
-    }
-    while i < text.len() && text[i] != b'e' {
-        if text[i].is_ascii_digit() && d.len < d.buf.len() {
-            d.buf[d.len] = text[i];
-            d.len += 1;
+/// The correctly rounded two-significant-digit rendering of a value, if it round-trips.
+fn two_digits(args: std::fmt::Arguments<'_>, round_trips: impl Fn(&str) -> bool) -> Option<Digits> {
+    let mut buf = [0u8; 64];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    cursor.write_fmt(args).ok()?;
+    let n = cursor.position() as usize;
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    round_trips(text).then(|| Digits::parse(text.as_bytes()))
+}
+
+/// Java 19+ prints the shortest digits that round-trip, except that when a single digit
+/// suffices it prints the closest decimal of one or two digits. The two can only differ
+/// where precision is coarse, i.e. for subnormals (5e-324 prints as 4.9E-324).
+fn java_digits_f64(a: f64) -> Digits {
+    let d = Digits::parse(ryu::Buffer::new().format_finite(a).as_bytes());
+    if d.len == 1 && a < f64::MIN_POSITIVE {
+        if let Some(two) = two_digits(format_args!("{a:.1e}"), |t| t.parse::<f64>() == Ok(a)) {
+            return two;
         }
-        i += 1;
-    }
-    let exp_text = std::str::from_utf8(&text[(i + 1).min(text.len())..]).unwrap_or("0");
-    d.exp = exp_text.parse().unwrap_or(0);
-    while d.len > 1 && d.buf[d.len - 1] == b'0' {
-        d.len -= 1;
     }
     d
 }
 
-/// Formats `args` into a stack buffer and returns the written bytes' length.
-fn format_into(buf: &mut [u8; 64], args: std::fmt::Arguments<'_>) -> usize {
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    // A 64-byte buffer always fits a float in scientific notation.
-    let _ = cursor.write_fmt(args);
-    cursor.position() as usize
-}
-
-/// The digits Java 19+ prints: the shortest that round-trip; when that is a single digit, the
-/// closest decimal of one or two digits (so 4.9E-324 rather than 5.0E-324).
-fn java_digits<F>(
-    shortest: std::fmt::Arguments<'_>,
-    two: std::fmt::Arguments<'_>,
-    round_trips: F,
-) -> Digits
-where
-    F: Fn(&str) -> bool,
-{
-    let mut buf = [0u8; 64];
-    let n = format_into(&mut buf, shortest);
-    let d = split_sci(&buf[..n]);
-    if d.len != 1 {
-        return d;
+fn java_digits_f32(a: f32) -> Digits {
+    let d = Digits::parse(ryu::Buffer::new().format_finite(a).as_bytes());
+    if d.len == 1 && a < f32::MIN_POSITIVE {
+        if let Some(two) = two_digits(format_args!("{a:.1e}"), |t| t.parse::<f32>() == Ok(a)) {
+            return two;
+        }
     }
-    let mut buf2 = [0u8; 64];
-    let n2 = format_into(&mut buf2, two);
-    let text = std::str::from_utf8(&buf2[..n2]).unwrap_or("");
-    if round_trips(text) {
-        split_sci(&buf2[..n2])
-    } else {
-        d
-    }
+    d
 }
 
 /// Lays out digits the way `Double.toString` / `Float.toString` do: plain notation for
@@ -157,11 +161,7 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
             b"0.0"
         });
     } else {
-        let a = v.abs();
-        let d = java_digits(format_args!("{a:e}"), format_args!("{a:.1e}"), |t| {
-            t.parse::<f64>() == Ok(a)
-        });
-        write_java_layout(out, v < 0.0, &d);
+        write_java_layout(out, v < 0.0, &java_digits_f64(v.abs()));
     }
 }
 
@@ -178,11 +178,7 @@ pub fn write_f32(out: &mut Vec<u8>, v: f32) {
             b"0.0"
         });
     } else {
-        let a = v.abs();
-        let d = java_digits(format_args!("{a:e}"), format_args!("{a:.1e}"), |t| {
-            t.parse::<f32>() == Ok(a)
-        });
-        write_java_layout(out, v < 0.0, &d);
+        write_java_layout(out, v < 0.0, &java_digits_f32(v.abs()));
     }
 }
 
@@ -402,6 +398,13 @@ mod tests {
             (0.0, "0.0"),
             (-0.0, "-0.0"),
             (f64::NAN, "NaN"),
+            (123_456.0, "123456.0"),
+            (12_345_678.9, "1.23456789E7"),
+            (0.00012, "1.2E-4"),
+            (1.0e-5, "1.0E-5"),
+            (1.0e16, "1.0E16"),
+            (1.0e-300, "1.0E-300"),
+            (2.0e-310, "2.0E-310"),
             (f64::NEG_INFINITY, "-Infinity"),
         ];
         for (v, want) in cases {
@@ -419,9 +422,38 @@ mod tests {
             (3.4028235e38, "3.4028235E38"),
             (1.0e-4, "1.0E-4"),
             (0.3, "0.3"),
+            (1.0e-45, "1.4E-45"),
+            (16_777_216.0, "1.6777216E7"),
         ];
         for (v, want) in cases {
             assert_eq!(f32_to_string(*v), *want, "for {v:e}");
+        }
+    }
+
+    /// Layout-independent check against Rust's own shortest `{:e}` digits.
+    #[test]
+    fn shortest_digits_agree_with_std_for_random_doubles() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let v = f64::from_bits(state);
+            if !v.is_finite() || v == 0.0 || v.abs() < f64::MIN_POSITIVE {
+                continue;
+            }
+            let a = v.abs();
+            let ours = java_digits_f64(a);
+            let std_text = format!("{a:e}");
+            let theirs = Digits::parse(std_text.as_bytes());
+            // Same length (both shortest); on an exact tie Java (and ryu) pick the even digit
+            // where std rounds half up.
+            assert_eq!(ours.len, theirs.len, "{std_text}");
+            if ours.digits() != theirs.digits() {
+                assert_eq!(ours.digits()[ours.len - 1] % 2, 0, "{std_text}");
+            }
+            let printed = f64_to_string(v);
+            assert_eq!(printed.parse::<f64>().unwrap(), v, "{printed}");
         }
     }
 

@@ -38,14 +38,8 @@ pub fn read_value(
         SchemaType::Int16 => Ok(Value::Int16(read_integer(r, schema, node)? as i16)),
         SchemaType::Int32 => Ok(Value::Int32(read_integer(r, schema, node)? as i32)),
         SchemaType::Int64 => Ok(Value::Int64(read_integer(r, schema, node)? as i64)),
-        SchemaType::Float32 => {
-            let text = read_float_text(r, schema, node)?;
-            Ok(Value::Float32(parse_float::<f32>(r, &text)?))
-        }
-        SchemaType::Float64 => {
-            let text = read_float_text(r, schema, node)?;
-            Ok(Value::Float64(parse_float::<f64>(r, &text)?))
-        }
+        SchemaType::Float32 => Ok(Value::Float32(read_float(r, schema, node)?)),
+        SchemaType::Float64 => Ok(Value::Float64(read_float(r, schema, node)?)),
         SchemaType::String => match node {
             NodeType::String => Ok(Value::String(r.read_str()?.into_owned())),
             other => Err(mismatch(schema, "a string", other)),
@@ -117,18 +111,21 @@ fn integer_of(r: &Reader<'_>, n: &Number<'_>) -> Result<i128, DataError> {
     Ok(f.trunc() as i128)
 }
 
-/// The text of a float: a number, or the quoted `NaN`/`Infinity`/`-Infinity` Jackson writes.
-fn read_float_text(
+/// A float from a number, or from the quoted `NaN`/`Infinity`/`-Infinity` Jackson writes.
+fn read_float<F: std::str::FromStr>(
     r: &mut Reader<'_>,
     schema: &SchemaRef,
     node: NodeType,
-) -> Result<String, DataError> {
+) -> Result<F, DataError> {
     match node {
-        NodeType::Number => Ok(r.read_number()?.text.to_string()),
+        NodeType::Number => {
+            let n = r.read_number()?;
+            parse_float(r, n.text)
+        }
         NodeType::String => {
             let s = r.read_str()?;
             match s.as_ref() {
-                "NaN" | "Infinity" | "-Infinity" => Ok(s.into_owned()),
+                "NaN" | "Infinity" | "-Infinity" => parse_float(r, &s),
                 _ => Err(mismatch(schema, "a number", NodeType::String)),
             }
         }

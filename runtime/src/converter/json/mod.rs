@@ -7,6 +7,7 @@
 
 pub mod config;
 mod de;
+mod memo;
 pub mod parse;
 mod schema_json;
 mod ser;
@@ -41,6 +42,8 @@ pub struct JsonConverter {
     config: JsonConverterConfig,
     cache: SchemaCache,
     size_hint: AtomicUsize,
+    /// Identifies this instance in the per-thread schema memos.
+    owner: u64,
 }
 
 impl JsonConverter {
@@ -50,6 +53,7 @@ impl JsonConverter {
             cache: SchemaCache::new(config.schemas_cache_size),
             config,
             size_hint: AtomicUsize::new(128),
+            owner: memo::next_owner_id(),
         }
     }
 
@@ -79,13 +83,37 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(false);
         }
-        let schema = schema.map(|s| s.as_ref());
         if self.config.schemas_enable {
-            ser::write_envelope(out, schema, value, &self.config)?;
+            out.extend_from_slice(b"{\"schema\":");
+            match schema {
+                Some(s) => self.write_schema_memoized(out, s)?,
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"payload\":");
+            ser::write_value(out, schema.map(|s| s.as_ref()), value, &self.config)?;
+            out.push(b'}');
         } else {
-            ser::write_value(out, schema, value, &self.config)?;
+            ser::write_value(out, schema.map(|s| s.as_ref()), value, &self.config)?;
         }
         Ok(true)
+    }
+
+    /// Writes a schema's JSON, reusing what this thread last wrote for the same `Arc`.
+    fn write_schema_memoized(
+        &self,
+        out: &mut Vec<u8>,
+        schema: &SchemaRef,
+    ) -> Result<(), DataError> {
+        let memoize = self.config.schemas_cache_size > 0;
+        if memoize && memo::append_written(self.owner, schema, out) {
+            return Ok(());
+        }
+        let start = out.len();
+        schema_json::write_schema(out, schema, &self.config)?;
+        if memoize {
+            memo::remember_written(self.owner, schema, &out[start..]);
+        }
+        Ok(())
     }
 
     /// Serializes to a fresh buffer (`fromConnectData`); `None` for a tombstone.
@@ -146,8 +174,22 @@ impl JsonConverter {
             let start = r.pos();
             match key.as_ref() {
                 "schema" => {
-                    r.skip_value()?;
-                    schema = Some(self.schema_at(text, start, r.pos())?);
+                    if let Some((known, len)) = memo::match_read(self.owner, &text[start..])
+                        .filter(|_| self.config.schemas_cache_size > 0)
+                    {
+                        r = r.at(start + len);
+                        schema = Some(Some(known));
+                    } else {
+                        r.skip_value()?;
+                        let parsed = self.schema_at(text, start, r.pos())?;
+                        if let Some(p) = parsed
+                            .as_ref()
+                            .filter(|_| self.config.schemas_cache_size > 0)
+                        {
+                            memo::remember_read(self.owner, &text[start..r.pos()], p);
+                        }
+                        schema = Some(parsed);
+                    }
                     // A repeated "schema" after the payload: read the payload again later.
                     payload = None;
                 }

@@ -7,26 +7,7 @@ use crate::data::{Decimal, Schema, SchemaType, Struct, Value};
 use crate::error::DataError;
 
 use super::config::{DecimalFormat, JsonConverterConfig};
-use super::schema_json::write_schema;
 use super::write::{write_base64, write_f32, write_f64, write_str};
-
-/// Writes `{"schema":<schema or null>,"payload":<value>}`.
-pub fn write_envelope(
-    out: &mut Vec<u8>,
-    schema: Option<&Schema>,
-    value: &Value,
-    cfg: &JsonConverterConfig,
-) -> Result<(), DataError> {
-    out.extend_from_slice(b"{\"schema\":");
-    match schema {
-        Some(s) => write_schema(out, s, cfg)?,
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"payload\":");
-    write_value(out, schema, value, cfg)?;
-    out.push(b'}');
-    Ok(())
-}
 
 /// Writes one value under an optional schema.
 pub fn write_value(

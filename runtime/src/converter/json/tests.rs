@@ -682,3 +682,41 @@ fn schema_cache_size_zero_disables_caching() {
     assert!(!Arc::ptr_eq(&a.unwrap(), &b.unwrap()));
     assert_eq!(c.cached_schemas(), 0);
 }
+
+#[test]
+fn schema_memos_are_per_converter_and_exact() {
+    let dec = LogicalType::Decimal { scale: 2 }
+        .builder()
+        .default_value(Value::Decimal(Decimal::new(150, 2)))
+        .build_ref();
+    let b64 = with_schemas();
+    let num = conv(&[("decimal.format", "NUMERIC")]);
+    let v = Value::Decimal(Decimal::new(1234, 2));
+    for _ in 0..2 {
+        let a = to_json(&b64, Some(&dec), &v);
+        let n = to_json(&num, Some(&dec), &v);
+        assert!(a.contains(r#""default":"AJY=""#), "{a}");
+        assert!(n.contains(r#""default":1.50"#), "{n}");
+    }
+    // Alternating schemas on one thread resolve to the right one each time.
+    let c = with_schemas();
+    let t1 = r#"{"schema":{"type":"int32","optional":false},"payload":1}"#;
+    let t2 = r#"{"schema":{"type":"int32","optional":true},"payload":2}"#;
+    let t3 = r#"{"schema": {"type":"int32","optional":false} ,"payload":3}"#;
+    for _ in 0..3 {
+        let (s1, v1) = from_json(&c, t1);
+        let (s2, v2) = from_json(&c, t2);
+        let (s3, v3) = from_json(&c, t3);
+        assert!(!s1.as_ref().unwrap().optional);
+        assert!(s2.as_ref().unwrap().optional);
+        assert!(!s3.as_ref().unwrap().optional);
+        assert_eq!(
+            (v1, v2, v3),
+            (Value::Int32(1), Value::Int32(2), Value::Int32(3))
+        );
+    }
+    // A schema text that is only a prefix of a longer one is not mistaken for it.
+    let long = r#"{"schema":{"type":"int32","optional":false,"name":"x"},"payload":4}"#;
+    let (s, _) = from_json(&c, long);
+    assert_eq!(s.unwrap().name.as_deref(), Some("x"));
+}
