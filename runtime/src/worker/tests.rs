@@ -147,7 +147,9 @@ struct CollectingSinkTask {
     out: Arc<Mutex<Vec<SinkRecord>>>,
 }
 
-static SINKS: std::sync::LazyLock<Mutex<HashMap<String, Arc<Mutex<Vec<SinkRecord>>>>>> =
+type Collected = Arc<Mutex<Vec<SinkRecord>>>;
+
+static SINKS: std::sync::LazyLock<Mutex<HashMap<String, Collected>>> =
     std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
 
 fn sink_out(topic: &str) -> Arc<Mutex<Vec<SinkRecord>>> {
