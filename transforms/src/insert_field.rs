@@ -250,15 +250,14 @@ impl Transformation for InsertField {
         let updated = self
             .cache
             .get_or_try_insert(&schema, || self.build_schema(&schema))?;
-        let mut old = st.into_values();
-        let mut values = Vec::with_capacity(updated.fields.len());
-        for f in &schema.fields {
-            values.push(take_field_value(
-                &mut old,
-                f,
-                self.replace_null_with_default,
-            ));
+        let mut values = st.into_values();
+        if self.replace_null_with_default {
+            for f in &schema.fields {
+                let v = take_field_value(&mut values, f, true);
+                values[f.index] = v;
+            }
         }
+        values.reserve_exact(updated.fields.len() - schema.fields.len());
         if self.topic.is_some() {
             values.push(Value::String(record.topic.clone()));
         }

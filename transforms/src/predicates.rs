@@ -18,13 +18,13 @@ pub const NAME: &str = "name";
 /// Config keys of TopicNameMatches.
 pub fn topic_name_matches_def() -> ConfigDef {
     ConfigDef::new().define(
-        non_empty_string(ConfigKey::new(
+        ConfigKey::new(
             PATTERN,
             ConfigType::String,
             None,
             Importance::Medium,
             "Java regular expression the whole topic name must match.",
-        ))
+        )
         .validate_with(|k, v| {
             if v.is_empty() {
                 return Err("String must be non-empty".to_string());

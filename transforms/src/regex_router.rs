@@ -45,10 +45,11 @@ pub fn regex_validator(_key: &str, value: &str) -> Result<(), String> {
 }
 
 /// Renames topics (`org.apache.kafka.connect.transforms.RegexRouter`).
-#[derive(Debug)]
 pub struct RegexRouter {
     regex: JavaRegex,
     replacement: JavaReplacement,
+    /// The last topic routed and its result: records of a stream share their topic.
+    last: parking_lot::Mutex<Option<(String, Option<String>)>>,
 }
 
 impl RegexRouter {
@@ -58,16 +59,40 @@ impl RegexRouter {
         let cfg = Cfg::parse(&def, config)?;
         let regex = JavaRegex::compile(&cfg.string(REGEX)?, REGEX)?;
         let replacement = JavaReplacement::compile(&cfg.string(REPLACEMENT)?, &regex, REPLACEMENT)?;
-        Ok(RegexRouter { regex, replacement })
+        Ok(RegexRouter {
+            regex,
+            replacement,
+            last: parking_lot::Mutex::new(None),
+        })
+    }
+}
+
+impl RegexRouter {
+    fn route(&self, topic: &str) -> Option<String> {
+        let caps = self.regex.full_captures(topic)?;
+        let mut out = String::with_capacity(topic.len() + 16);
+        self.replacement.expand(&caps, &mut out);
+        Some(out)
     }
 }
 
 impl Transformation for RegexRouter {
     fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        if let Some(caps) = self.regex.full_captures(&record.topic) {
-            let mut topic = String::with_capacity(record.topic.len() + 16);
-            self.replacement.expand(&caps, &mut topic);
-            drop(caps);
+        let mut last = self.last.lock();
+        let hit = match &*last {
+            Some((topic, routed)) if *topic == record.topic => Some(routed.clone()),
+            _ => None,
+        };
+        let routed = match hit {
+            Some(routed) => routed,
+            None => {
+                let routed = self.route(&record.topic);
+                *last = Some((record.topic.clone(), routed.clone()));
+                routed
+            }
+        };
+        drop(last);
+        if let Some(topic) = routed {
             record.topic = topic;
         }
         Ok(Some(record))

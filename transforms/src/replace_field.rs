@@ -167,17 +167,17 @@ impl Transformation for ReplaceField {
             Ok((s.into_ref(), sources.into()))
         })?;
         let mut values = st.into_values();
-        let out = sources
-            .iter()
-            .map(|&i| {
-                take_field_value(
-                    &mut values,
-                    &schema.fields[i],
-                    self.replace_null_with_default,
-                )
-            })
-            .collect();
-        let st = Struct::from_values(updated.clone(), out)?;
+        // Compact the kept values to the front of the same vector (sources ascend).
+        for (slot, &i) in sources.iter().enumerate() {
+            let v = take_field_value(
+                &mut values,
+                &schema.fields[i],
+                self.replace_null_with_default,
+            );
+            values[slot] = v;
+        }
+        values.truncate(sources.len());
+        let st = Struct::from_values(updated.clone(), values)?;
         self.target
             .set(&mut record, Some(updated), Value::Struct(st));
         Ok(Some(record))

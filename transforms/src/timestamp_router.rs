@@ -40,8 +40,42 @@ pub fn config_def() -> ConfigDef {
 /// Routes records to time-bucketed topics (`org.apache.kafka.connect.transforms.TimestampRouter`).
 #[derive(Debug)]
 pub struct TimestampRouter {
-    topic_format: String,
+    segments: Vec<Segment>,
     format: DateFormat,
+}
+
+/// A piece of `topic.format`.
+#[derive(Debug, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Topic,
+    Timestamp,
+}
+
+/// Splits `topic.format` at `${topic}` and `${timestamp}` (topic names cannot contain `$`, so
+/// this equals Kafka's two successive string replacements).
+fn segments(format: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = format;
+    while !rest.is_empty() {
+        let t = rest.find("${topic}");
+        let s = rest.find("${timestamp}");
+        let (at, seg, len) = match (t, s) {
+            (Some(t), Some(s)) if s < t => (s, Segment::Timestamp, 12),
+            (Some(t), _) => (t, Segment::Topic, 8),
+            (None, Some(s)) => (s, Segment::Timestamp, 12),
+            (None, None) => {
+                out.push(Segment::Literal(rest.to_string()));
+                break;
+            }
+        };
+        if at > 0 {
+            out.push(Segment::Literal(rest[..at].to_string()));
+        }
+        out.push(seg);
+        rest = &rest[at + len..];
+    }
+    out
 }
 
 impl TimestampRouter {
@@ -53,7 +87,7 @@ impl TimestampRouter {
         let format =
             DateFormat::new(&pattern).map_err(|e| invalid(TIMESTAMP_FORMAT, &pattern, e))?;
         Ok(TimestampRouter {
-            topic_format: cfg.string(TOPIC_FORMAT)?,
+            segments: segments(&cfg.string(TOPIC_FORMAT)?),
             format,
         })
     }
@@ -68,11 +102,15 @@ impl Transformation for TimestampRouter {
                 record.kafka_partition.map_or("null".to_string(), |p| p.to_string())
             )));
         };
-        let stamp = self.format.format(ts);
-        record.topic = self
-            .topic_format
-            .replace("${topic}", &record.topic)
-            .replace("${timestamp}", &stamp);
+        let mut topic = String::with_capacity(record.topic.len() + 24);
+        for seg in &self.segments {
+            match seg {
+                Segment::Literal(l) => topic.push_str(l),
+                Segment::Topic => topic.push_str(&record.topic),
+                Segment::Timestamp => self.format.format_into(ts, &mut topic),
+            }
+        }
+        record.topic = topic;
         Ok(Some(record))
     }
 }

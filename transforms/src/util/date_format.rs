@@ -378,14 +378,26 @@ fn resolve_two_digit_year(yy: i64) -> i64 {
 }
 
 fn pad(out: &mut String, n: i64, width: usize) {
-    let s = n.unsigned_abs().to_string();
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
     if n < 0 {
         out.push('-');
     }
-    for _ in s.len()..width {
+    for _ in (buf.len() - pos)..width {
         out.push('0');
     }
-    out.push_str(&s);
+    for &b in &buf[pos..] {
+        out.push(b as char);
+    }
 }
 
 fn parse_number(b: &[u8], width: Option<usize>) -> Option<(i64, usize)> {

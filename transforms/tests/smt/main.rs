@@ -3,6 +3,7 @@
 
 mod common;
 
+mod cache;
 mod cast;
 mod chain;
 mod extract_field;
