@@ -345,6 +345,7 @@ impl Worker {
         control: watch::Receiver<Control>,
     ) -> ConnectResult<Runner> {
         let shared = &self.shared;
+        let initial = *control.borrow();
         let converters = converters::build(&shared.config, &connector_config, &shared.plugins)?;
         let chain = TransformChain::from_config(&connector_config, &shared.plugins)?;
         let mut errors = errors::ErrorHandler::from_config(
@@ -381,6 +382,7 @@ impl Worker {
                     control,
                     tracker: offsets::OffsetTracker::new(),
                     known_topics: HashSet::new(),
+                    reported: initial,
                 })))
             }
             Created::Sink(task) => {
@@ -423,7 +425,8 @@ impl Worker {
                     current: HashMap::new(),
                     last_committed: HashMap::new(),
                     assigned: Vec::new(),
-                    paused: false,
+                    paused: initial == Control::Pause,
+                    reported: initial,
                 })))
             }
         }

@@ -142,6 +142,8 @@ pub struct SinkRunner {
     pub(crate) last_committed: HashMap<TopicPartition, i64>,
     pub(crate) assigned: Vec<TopicPartition>,
     pub(crate) paused: bool,
+    /// The state last reported for the task (the start target).
+    pub(crate) reported: Control,
 }
 
 /// The thread-safe part of a sink task: converters, transforms, error handling.
@@ -214,7 +216,7 @@ impl SinkRunner {
     async fn main_loop(&mut self) -> ConnectResult<()> {
         let interval = self.shared.config.offset_flush_interval;
         let mut next_commit = tokio::time::Instant::now() + interval;
-        let mut state = *self.control.borrow();
+        let mut state = self.reported;
         let mut put_attempt = 0u32;
         loop {
             self.handle_events().await?;

@@ -92,6 +92,8 @@ pub struct SourceRunner {
     pub(crate) control: watch::Receiver<Control>,
     pub(crate) tracker: OffsetTracker,
     pub(crate) known_topics: HashSet<String>,
+    /// The state last reported for the task (the start target).
+    pub(crate) reported: Control,
 }
 
 /// Creates the task's producer (`connector-producer-<conn>-<task>`).
@@ -138,7 +140,7 @@ impl SourceRunner {
     async fn main_loop(&mut self) -> ConnectResult<()> {
         let interval = self.shared.config.offset_flush_interval;
         let mut next_flush = tokio::time::Instant::now() + interval;
-        let mut state = *self.control.borrow();
+        let mut state = self.reported;
         loop {
             let control = *self.control.borrow_and_update();
             if control != state {
