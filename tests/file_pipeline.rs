@@ -30,15 +30,26 @@ async fn file_source_writes_json_with_schemas_to_the_topic() {
 
     let got = kafka.consume(&topic, 3);
     assert_eq!(got[0].key, None);
-    assert_eq!(got[0].value_str(), r#"{"schema":{"type":"string","optional":false},"payload":"line 0"}"#);
-    assert_eq!(got[2].value_str(), r#"{"schema":{"type":"string","optional":false},"payload":"line 2"}"#);
+    assert_eq!(
+        got[0].value_str(),
+        r#"{"schema":{"type":"string","optional":false},"payload":"line 0"}"#
+    );
+    assert_eq!(
+        got[2].value_str(),
+        r#"{"schema":{"type":"string","optional":false},"payload":"line 2"}"#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_source_without_schemas_writes_plain_json() {
     let broker = Tansu::start();
     let kafka = Kafka::new(&broker.bootstrap);
-    let w = WorkerProc::start(&broker.bootstrap, &[("value.converter.schemas.enable", "false")], &[]).await;
+    let w = WorkerProc::start(
+        &broker.bootstrap,
+        &[("value.converter.schemas.enable", "false")],
+        &[],
+    )
+    .await;
     let topic = unique("src-plain");
     kafka.create_topic(&topic, 1).await;
     let input = w.path("in.txt");
@@ -92,16 +103,21 @@ async fn pause_stops_delivery_and_resume_continues() {
     w.wait_state("src", "PAUSED", 1).await;
     append_lines(&input, ["b".to_string(), "c".to_string()]);
     // Observe a bounded window: nothing may arrive while paused.
-    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-    while std::time::Instant::now() < until {
-        assert_eq!(kafka.high_watermark(&topic), 1, "records were delivered while paused");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    kafka.assert_exactly(
+        &topic,
+        1,
+        std::time::Duration::from_millis(1500),
+        "records were delivered while paused",
+    );
     let r = w.put_empty("/connectors/src/resume").await;
     assert_eq!(r.status, 202);
     w.wait_state("src", "RUNNING", 1).await;
     let got = kafka.consume(&topic, 3);
-    assert!(got[2].value_str().contains("\"payload\":\"c\""), "{:?}", got[2]);
+    assert!(
+        got[2].value_str().contains("\"payload\":\"c\""),
+        "{:?}",
+        got[2]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,11 +138,12 @@ async fn delete_removes_the_connector_and_stops_its_tasks() {
     assert_eq!(r.body["error_code"], 404);
     assert_eq!(w.get("/connectors").await.body, json!([]));
     append_lines(&input, ["b".to_string()]);
-    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-    while std::time::Instant::now() < until {
-        assert_eq!(kafka.high_watermark(&topic), 1, "a deleted connector kept producing");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    kafka.assert_exactly(
+        &topic,
+        1,
+        std::time::Duration::from_millis(1500),
+        "a deleted connector kept producing",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,16 +161,25 @@ async fn worker_restart_keeps_configs_and_offsets_without_loss_or_duplicates() {
     // Graceful stop flushes offsets; the restarted worker resumes after the last line.
     w.restart().await;
     let r = w.get("/connectors").await;
-    assert_eq!(r.body, json!(["src"]), "connector config lost across restart");
+    assert_eq!(
+        r.body,
+        json!(["src"]),
+        "connector config lost across restart"
+    );
     append_lines(&input, (0..50).map(|i| format!("second-{i}")));
     w.wait_state("src", "RUNNING", 1).await;
     let got = kafka.consume(&topic, 150);
-    assert!(got[100].value_str().contains("second-0"), "record 100 is {:?}", got[100].value_str());
-    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-    while std::time::Instant::now() < until {
-        assert_eq!(kafka.high_watermark(&topic), 150, "records were duplicated after restart");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    assert!(
+        got[100].value_str().contains("second-0"),
+        "record 100 is {:?}",
+        got[100].value_str()
+    );
+    kafka.assert_exactly(
+        &topic,
+        150,
+        std::time::Duration::from_millis(1500),
+        "records were duplicated after restart",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,7 +195,8 @@ async fn offsets_can_be_read_altered_and_reset_when_stopped() {
     w.create("src", source_config(&input, &topic)).await;
     kafka.consume(&topic, 2);
 
-    let expected = json!({"offsets": [{"partition": {"filename": filename}, "offset": {"position": 7}}]});
+    let expected =
+        json!({"offsets": [{"partition": {"filename": filename}, "offset": {"position": 7}}]});
     wait_for("offsets to be committed", DEADLINE, || async {
         let r = w.get("/connectors/src/offsets").await;
         (r.body == expected).then_some(())
@@ -177,10 +204,18 @@ async fn offsets_can_be_read_altered_and_reset_when_stopped() {
     .await;
 
     // Altering needs a STOPPED connector.
-    let patch = json!({"offsets": [{"partition": {"filename": filename}, "offset": {"position": 4}}]});
+    let patch =
+        json!({"offsets": [{"partition": {"filename": filename}, "offset": {"position": 4}}]});
     let r = w.patch("/connectors/src/offsets", &patch).await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("STOPPED state"), "{:?}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("STOPPED state"),
+        "{:?}",
+        r.body
+    );
 
     assert_eq!(w.put_empty("/connectors/src/stop").await.status, 204);
     let st = w.get("/connectors/src/status").await;
@@ -188,19 +223,35 @@ async fn offsets_can_be_read_altered_and_reset_when_stopped() {
     assert_eq!(st.body["tasks"], json!([]));
     let r = w.patch("/connectors/src/offsets", &patch).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["message"], "The offsets for this connector have been altered successfully");
-    assert_eq!(w.get("/connectors/src/offsets").await.body["offsets"][0]["offset"]["position"], 4);
+    assert_eq!(
+        r.body["message"],
+        "The offsets for this connector have been altered successfully"
+    );
+    assert_eq!(
+        w.get("/connectors/src/offsets").await.body["offsets"][0]["offset"]["position"],
+        4
+    );
 
     // Resuming re-reads from position 4: "de" again.
     assert_eq!(w.put_empty("/connectors/src/resume").await.status, 202);
     let got = kafka.consume(&topic, 3);
-    assert!(got[2].value_str().contains("\"payload\":\"de\""), "{:?}", got[2].value_str());
+    assert!(
+        got[2].value_str().contains("\"payload\":\"de\""),
+        "{:?}",
+        got[2].value_str()
+    );
 
     assert_eq!(w.put_empty("/connectors/src/stop").await.status, 204);
     let r = w.delete("/connectors/src/offsets").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["message"], "The offsets for this connector have been reset successfully");
-    assert_eq!(w.get("/connectors/src/offsets").await.body, json!({"offsets": []}));
+    assert_eq!(
+        r.body["message"],
+        "The offsets for this connector have been reset successfully"
+    );
+    assert_eq!(
+        w.get("/connectors/src/offsets").await.body,
+        json!({"offsets": []})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,7 +266,10 @@ async fn connector_files_on_the_command_line_start_with_the_worker() {
     let props = dir.path().join("src.properties");
     std::fs::write(
         &props,
-        format!("name=props-src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n", input.display()),
+        format!(
+            "name=props-src\nconnector.class=FileStreamSource\nfile={}\ntopic={topic}\n",
+            input.display()
+        ),
     )
     .unwrap();
     let sink_json = dir.path().join("sink.json");

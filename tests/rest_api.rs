@@ -13,27 +13,62 @@ async fn root_health_and_plugins_answer_like_the_jvm_worker() {
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
     let root = w.get("/").await;
     assert_eq!(root.status, 200);
-    assert!(root.body["version"].as_str().unwrap().starts_with('4'), "{:?}", root.body);
+    assert!(
+        root.body["version"].as_str().unwrap().starts_with('4'),
+        "{:?}",
+        root.body
+    );
     assert!(root.body["commit"].is_string());
-    assert!(root.body["kafka_cluster_id"].is_string(), "cluster id missing: {:?}", root.body);
+    assert!(
+        root.body["kafka_cluster_id"].is_string(),
+        "cluster id missing: {:?}",
+        root.body
+    );
 
     let health = w.get("/health").await;
     assert_eq!(health.status, 200);
     assert_eq!(health.body["status"], "healthy");
 
     let plugins = w.get("/connector-plugins").await;
-    let classes: Vec<&str> = plugins.body.as_array().unwrap().iter().map(|p| p["class"].as_str().unwrap()).collect();
-    assert!(classes.contains(&"org.apache.kafka.connect.file.FileStreamSourceConnector"), "{classes:?}");
-    assert!(classes.contains(&"org.apache.kafka.connect.file.FileStreamSinkConnector"), "{classes:?}");
+    let classes: Vec<&str> = plugins
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["class"].as_str().unwrap())
+        .collect();
+    assert!(
+        classes.contains(&"org.apache.kafka.connect.file.FileStreamSourceConnector"),
+        "{classes:?}"
+    );
+    assert!(
+        classes.contains(&"org.apache.kafka.connect.file.FileStreamSinkConnector"),
+        "{classes:?}"
+    );
     let all = w.get("/connector-plugins?connectorsOnly=false").await;
-    let types: Vec<&str> = all.body.as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
     assert!(types.contains(&"converter"), "{types:?}");
     assert!(types.contains(&"header_converter"), "{types:?}");
 
     let cfg = w.get("/connector-plugins/FileStreamSource/config").await;
     assert_eq!(cfg.status, 200);
-    let names: Vec<&str> = cfg.body.as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"topic") && names.contains(&"file") && names.contains(&"batch.size"), "{names:?}");
+    let names: Vec<&str> = cfg
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"topic") && names.contains(&"file") && names.contains(&"batch.size"),
+        "{names:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,19 +90,44 @@ async fn validate_reports_errors_per_key() {
             .unwrap()
             .iter()
             .find(|c| c["value"]["name"] == key)
-            .map(|c| c["value"]["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
+            .map(|c| {
+                c["value"]["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.as_str().unwrap().to_string())
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    assert!(errors_of("tasks.max").iter().any(|e| e.contains("zero")), "{:?}", errors_of("tasks.max"));
     assert!(
-        errors_of("topics").iter().any(|e| e.contains("Must configure one of topics or topics.regex")),
+        errors_of("tasks.max").iter().any(|e| e.contains("zero")),
+        "{:?}",
+        errors_of("tasks.max")
+    );
+    assert!(
+        errors_of("topics")
+            .iter()
+            .any(|e| e.contains("Must configure one of topics or topics.regex")),
         "{:?}",
         r.body
     );
 
-    let r = w.put("/connector-plugins/FileStreamSink/config/validate", &json!({"file": "/tmp/x"})).await;
+    let r = w
+        .put(
+            "/connector-plugins/FileStreamSink/config/validate",
+            &json!({"file": "/tmp/x"}),
+        )
+        .await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("contains no connector type"), "{:?}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("contains no connector type"),
+        "{:?}",
+        r.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,11 +137,19 @@ async fn bad_requests_get_the_jvm_status_codes_and_json_errors() {
     let dir = w.path("");
 
     // Unknown connector class: 400 naming it and suggesting close matches.
-    let r = w.put("/connectors/x/config", &json!({"connector.class": "FileStreamSorce", "topic": "t"})).await;
+    let r = w
+        .put(
+            "/connectors/x/config",
+            &json!({"connector.class": "FileStreamSorce", "topic": "t"}),
+        )
+        .await;
     assert_eq!(r.status, 400);
     let msg = r.body["message"].as_str().unwrap();
     assert!(msg.contains("FileStreamSorce"), "{msg}");
-    assert!(msg.contains("FileStreamSourceConnector"), "no close match suggested: {msg}");
+    assert!(
+        msg.contains("FileStreamSourceConnector"),
+        "no close match suggested: {msg}"
+    );
     assert_eq!(r.body["error_code"], 400);
 
     // Invalid JSON body.
@@ -91,16 +159,34 @@ async fn bad_requests_get_the_jvm_status_codes_and_json_errors() {
 
     // Name in body differs from the URL.
     let r = w
-        .put("/connectors/a/config", &json!({"name": "b", "connector.class": "FileStreamSink", "topics": "t"}))
+        .put(
+            "/connectors/a/config",
+            &json!({"name": "b", "connector.class": "FileStreamSink", "topics": "t"}),
+        )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("doesn't match connector name in the URL"), "{:?}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("doesn't match connector name in the URL"),
+        "{:?}",
+        r.body
+    );
 
     // Unknown connector.
-    for path in ["/connectors/nope", "/connectors/nope/status", "/connectors/nope/config"] {
+    for path in [
+        "/connectors/nope",
+        "/connectors/nope/status",
+        "/connectors/nope/config",
+    ] {
         let r = w.get(path).await;
         assert_eq!(r.status, 404, "{path}");
-        assert!(r.body["message"].as_str().unwrap().contains("nope"), "{path}: {:?}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains("nope"),
+            "{path}: {:?}",
+            r.body
+        );
     }
 
     // Create twice.
@@ -113,7 +199,12 @@ async fn bad_requests_get_the_jvm_status_codes_and_json_errors() {
     assert_eq!(r.body["message"], "Connector dup already exists");
 
     // A required key missing: the source's `topic`.
-    let r = w.put("/connectors/no-topic/config", &json!({"connector.class": "FileStreamSource"})).await;
+    let r = w
+        .put(
+            "/connectors/no-topic/config",
+            &json!({"connector.class": "FileStreamSource"}),
+        )
+        .await;
     assert_eq!(r.status, 400);
     let msg = r.body["message"].as_str().unwrap();
     assert!(msg.contains("topic"), "{msg}");
@@ -166,16 +257,25 @@ async fn a_failing_task_shows_failed_with_a_trace_while_others_keep_running() {
     })
     .await;
     let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
-    assert!(trace.contains("a-directory"), "trace does not name the cause: {trace}");
+    assert!(
+        trace.contains("a-directory"),
+        "trace does not name the cause: {trace}"
+    );
     assert_eq!(status["connector"]["state"], "RUNNING");
-    assert!(status["tasks"][0]["worker_id"].as_str().unwrap().ends_with(&format!(":{}", w.port)));
+    assert!(status["tasks"][0]["worker_id"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(":{}", w.port)));
 
     w.wait_state("good", "RUNNING", 1).await;
     let got = kafka.consume(&topic, 1);
     assert!(got[0].value_str().contains("\"payload\":\"ok\""));
 
     // A restart of the failed task is accepted (it fails again: the cause is still there).
-    assert_eq!(w.post_empty("/connectors/bad/tasks/0/restart").await.status, 204);
+    assert_eq!(
+        w.post_empty("/connectors/bad/tasks/0/restart").await.status,
+        204
+    );
     let r = w.get("/connectors/bad/tasks/7/status").await;
     assert_eq!(r.status, 404);
 }

@@ -32,7 +32,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -66,7 +69,11 @@ pub struct Resp {
 impl WorkerProc {
     /// Starts a worker against `bootstrap` with the default test settings plus `extra`
     /// worker properties (`key=value` lines) and connector files as extra CLI arguments.
-    pub async fn start(bootstrap: &str, extra: &[(&str, &str)], connector_files: &[PathBuf]) -> WorkerProc {
+    pub async fn start(
+        bootstrap: &str,
+        extra: &[(&str, &str)],
+        connector_files: &[PathBuf],
+    ) -> WorkerProc {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let mut props = format!(
@@ -83,14 +90,21 @@ impl WorkerProc {
         for (k, v) in extra {
             props.push_str(&format!("{k}={v}\n"));
         }
-        std::fs::write(dir.path().join("worker.properties"), props).expect("write worker.properties");
+        std::fs::write(dir.path().join("worker.properties"), props)
+            .expect("write worker.properties");
         let mut w = WorkerProc {
             child: None,
             dir,
             port,
             url: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
-            extra_args: connector_files.iter().map(|p| p.display().to_string()).collect(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            extra_args: connector_files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             startup: Duration::ZERO,
         };
         w.spawn().await;
@@ -131,7 +145,10 @@ impl WorkerProc {
             .arg("standalone")
             .arg(self.path("worker.properties"))
             .args(&self.extra_args)
-            .env("RUST_LOG", std::env::var("FERRO_TEST_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("FERRO_TEST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log)
@@ -169,17 +186,27 @@ impl WorkerProc {
     /// Stops the worker with SIGTERM and waits for it to exit (graceful shutdown).
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let deadline = Instant::now() + DEADLINE;
             loop {
                 if let Ok(Some(status)) = child.try_wait() {
-                    assert!(status.success(), "worker exited with {status} on SIGTERM; log:\n{}", self.log());
+                    assert!(
+                        status.success(),
+                        "worker exited with {status} on SIGTERM; log:\n{}",
+                        self.log()
+                    );
                     return;
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!("worker did not stop within {DEADLINE:?} of SIGTERM; log:\n{}", self.log());
+                    panic!(
+                        "worker did not stop within {DEADLINE:?} of SIGTERM; log:\n{}",
+                        self.log()
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -203,43 +230,58 @@ impl WorkerProc {
     async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
         let r = req.send().await.expect("HTTP request");
         let status = r.status().as_u16();
-        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = r.text().await.expect("HTTP body");
         let body = if text.is_empty() {
             Json::Null
         } else {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("non-JSON body ({e}): {text}"))
         };
-        Resp { status, body, location }
+        Resp {
+            status,
+            body,
+            location,
+        }
     }
 
     /// GET a path.
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(self.http.get(format!("{}{path}", self.url))).await
+        self.send(self.http.get(format!("{}{path}", self.url)))
+            .await
     }
     /// DELETE a path.
     pub async fn delete(&self, path: &str) -> Resp {
-        self.send(self.http.delete(format!("{}{path}", self.url))).await
+        self.send(self.http.delete(format!("{}{path}", self.url)))
+            .await
     }
     /// PUT JSON.
     pub async fn put(&self, path: &str, body: &Json) -> Resp {
-        self.send(self.http.put(format!("{}{path}", self.url)).json(body)).await
+        self.send(self.http.put(format!("{}{path}", self.url)).json(body))
+            .await
     }
     /// PUT with no body.
     pub async fn put_empty(&self, path: &str) -> Resp {
-        self.send(self.http.put(format!("{}{path}", self.url))).await
+        self.send(self.http.put(format!("{}{path}", self.url)))
+            .await
     }
     /// POST JSON.
     pub async fn post(&self, path: &str, body: &Json) -> Resp {
-        self.send(self.http.post(format!("{}{path}", self.url)).json(body)).await
+        self.send(self.http.post(format!("{}{path}", self.url)).json(body))
+            .await
     }
     /// POST with no body.
     pub async fn post_empty(&self, path: &str) -> Resp {
-        self.send(self.http.post(format!("{}{path}", self.url))).await
+        self.send(self.http.post(format!("{}{path}", self.url)))
+            .await
     }
     /// PATCH JSON.
     pub async fn patch(&self, path: &str, body: &Json) -> Resp {
-        self.send(self.http.patch(format!("{}{path}", self.url)).json(body)).await
+        self.send(self.http.patch(format!("{}{path}", self.url)).json(body))
+            .await
     }
     /// Sends raw bytes with a method and content type.
     pub async fn raw(&self, method: reqwest::Method, path: &str, body: &'static str) -> Resp {
@@ -254,7 +296,9 @@ impl WorkerProc {
 
     /// Creates a connector with PUT /config and asserts 201.
     pub async fn create(&self, name: &str, config: Json) -> Resp {
-        let r = self.put(&format!("/connectors/{name}/config"), &config).await;
+        let r = self
+            .put(&format!("/connectors/{name}/config"), &config)
+            .await;
         assert_eq!(r.status, 201, "create {name}: {:?}", r.body);
         r
     }
@@ -262,15 +306,19 @@ impl WorkerProc {
     /// Waits until the connector and `tasks` tasks are all in `state`.
     pub async fn wait_state(&self, name: &str, state: &str, tasks: usize) -> Json {
         let path = format!("/connectors/{name}/status");
-        wait_for(&format!("{name} to be {state} with {tasks} tasks"), DEADLINE, || async {
-            let r = self.get(&path).await;
-            let t = r.body["tasks"].as_array().cloned().unwrap_or_default();
-            (r.status == 200
-                && r.body["connector"]["state"] == state
-                && t.len() == tasks
-                && t.iter().all(|t| t["state"] == state))
-            .then_some(r.body)
-        })
+        wait_for(
+            &format!("{name} to be {state} with {tasks} tasks"),
+            DEADLINE,
+            || async {
+                let r = self.get(&path).await;
+                let t = r.body["tasks"].as_array().cloned().unwrap_or_default();
+                (r.status == 200
+                    && r.body["connector"]["state"] == state
+                    && t.len() == tasks
+                    && t.iter().all(|t| t["state"] == state))
+                .then_some(r.body)
+            },
+        )
         .await
     }
 }
@@ -310,7 +358,9 @@ impl Consumed {
 impl Kafka {
     /// Helpers for the broker at `bootstrap`.
     pub fn new(bootstrap: &str) -> Kafka {
-        Kafka { bootstrap: bootstrap.to_string() }
+        Kafka {
+            bootstrap: bootstrap.to_string(),
+        }
     }
 
     /// Creates a topic with `partitions` partitions.
@@ -320,12 +370,19 @@ impl Kafka {
             .create()
             .expect("admin client");
         let res = admin
-            .create_topics(&[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))], &AdminOptions::new())
+            .create_topics(
+                &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+                &AdminOptions::new(),
+            )
             .await
             .expect("create_topics");
         for r in res {
             if let Err((t, e)) = r {
-                assert_eq!(e, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists, "create topic {t}: {e}");
+                assert_eq!(
+                    e,
+                    rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists,
+                    "create topic {t}: {e}"
+                );
             }
         }
     }
@@ -342,7 +399,11 @@ impl Kafka {
             if let Some(k) = k {
                 rec = rec.key(*k);
             }
-            producer.send(rec, Duration::from_secs(10)).await.map_err(|(e, _)| e).expect("produce");
+            producer
+                .send(rec, Duration::from_secs(10))
+                .await
+                .map_err(|(e, _)| e)
+                .expect("produce");
         }
     }
 
@@ -355,19 +416,28 @@ impl Kafka {
             .create()
             .expect("consumer");
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning).expect("tpl");
+        tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
+            .expect("tpl");
         consumer.assign(&tpl).expect("assign");
         let deadline = Instant::now() + DEADLINE;
         let mut out = Vec::new();
         while out.len() < count {
-            assert!(Instant::now() < deadline, "only {} of {count} records arrived in {topic}", out.len());
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {count} records arrived in {topic}",
+                out.len()
+            );
             match consumer.poll(Duration::from_millis(100)) {
                 Some(Ok(m)) => out.push(Consumed {
                     key: m.key().map(<[u8]>::to_vec),
                     value: m.payload().map(<[u8]>::to_vec),
                     headers: m
                         .headers()
-                        .map(|h| h.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect())
+                        .map(|h| {
+                            h.iter()
+                                .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     offset: m.offset(),
                 }),
@@ -380,20 +450,60 @@ impl Kafka {
         out
     }
 
+    /// Reads partition 0 from the beginning for `window` and asserts that exactly `expected`
+    /// records are there (no more arrive within the window): the check for "nothing was
+    /// duplicated / delivered while paused". Tansu's reported high watermark is not exact for
+    /// batched records, so this counts what a consumer really sees.
+    pub fn assert_exactly(&self, topic: &str, expected: usize, window: Duration, why: &str) {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap)
+            .set("group.id", format!("test-counter-{}", free_port()))
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
+            .expect("tpl");
+        consumer.assign(&tpl).expect("assign");
+        let until = Instant::now() + window;
+        let mut count = 0usize;
+        while Instant::now() < until || count < expected {
+            assert!(
+                Instant::now() < until + DEADLINE,
+                "only {count} of {expected} records in {topic}"
+            );
+            if let Some(Ok(_)) = consumer.poll(Duration::from_millis(50)) {
+                count += 1;
+                assert!(
+                    count <= expected,
+                    "{why}: more than {expected} records in {topic}"
+                );
+            }
+        }
+        assert_eq!(count, expected, "{why}");
+    }
+
     /// The high watermark (record count) of partition 0 of a topic; 0 if unknown.
     pub fn high_watermark(&self, topic: &str) -> i64 {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.bootstrap)
             .create()
             .expect("consumer");
-        consumer.fetch_watermarks(topic, 0, Duration::from_secs(5)).map(|(_, high)| high).unwrap_or(0)
+        consumer
+            .fetch_watermarks(topic, 0, Duration::from_secs(5))
+            .map(|(_, high)| high)
+            .unwrap_or(0)
     }
 }
 
 /// Appends lines to a file.
 pub fn append_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open input");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open input");
     let mut buf = String::new();
     for l in lines {
         buf.push_str(&l);
