@@ -516,10 +516,11 @@ pub fn override_allowed(policy: &OverridePolicy, key: &str) -> bool {
 
 /// `producer.override.*` / `consumer.override.*` / `admin.override.*` keys: each appears in
 /// the result (without definition) with an error when the worker's policy forbids it.
-// TODO(clients): also ask the client-config mapping whether librdkafka or the Java client
-// knows the key once `crate::clients::validate_overrides` exists.
+/// Values and keys neither librdkafka nor the Java client knows are errors too (from
+/// [`crate::clients::validate_overrides`]).
 fn check_overrides(worker_config: &WorkerConfig, config: &ConfigMap, results: &mut Results) {
     let policy = &worker_config.override_policy;
+    let client_problems = crate::clients::validate_overrides(worker_config, config);
     for (name, value) in config {
         let Some(client_key) = OVERRIDE_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) else {
             continue;
@@ -530,6 +531,13 @@ fn check_overrides(worker_config: &WorkerConfig, config: &ConfigMap, results: &m
                 "The '{}' policy does not allow '{client_key}' to be overridden in the connector configuration.",
                 policy_name(policy)
             ));
+        } else {
+            errors.extend(
+                client_problems
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, m)| m.clone()),
+            );
         }
         let hidden = client_key.contains("password") || client_key == "sasl.jaas.config";
         results.entries.push(Entry {

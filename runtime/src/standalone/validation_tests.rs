@@ -342,3 +342,15 @@ fn key_info_shape() {
     assert_eq!(name.default_value, None);
     let _ = SINK_CLASS;
 }
+
+#[test]
+fn unknown_client_override_keys_are_errors_naming_the_key() {
+    let infos = run(&source(&[
+        ("producer.override.linger.ms", "10"),
+        ("producer.override.no.such.client.key", "1"),
+    ]))
+    .expect("validate");
+    assert!(errors(&infos, "producer.override.linger.ms").is_empty());
+    let bad = errors(&infos, "producer.override.no.such.client.key");
+    assert!(!bad.is_empty(), "unknown client key accepted");
+}
