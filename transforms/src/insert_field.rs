@@ -113,12 +113,14 @@ pub struct InsertField {
     cache: SchemaCache<SchemaRef>,
 }
 
-/// The Kafka offset of a record, known only for sink records. [`ConnectRecord`] does not carry
-/// it, so offset insertion fails as it does for source records in Kafka.
-fn sink_offset(_record: &ConnectRecord) -> ConnectResult<i64> {
-    Err(ConnectError::data(format!(
-        "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
-    )))
+/// The Kafka offset of a record, known only for sink records; source records fail as they
+/// do in Kafka.
+fn sink_offset(record: &ConnectRecord) -> ConnectResult<i64> {
+    record.kafka_offset.ok_or_else(|| {
+        ConnectError::data(format!(
+            "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
+        ))
+    })
 }
 
 impl InsertField {

@@ -79,6 +79,9 @@ pub struct ConnectRecord {
     pub timestamp: Option<i64>,
     /// Headers.
     pub headers: Headers,
+    /// Kafka offset of a consumed record (sink side; `None` for source records). Lets
+    /// transforms such as InsertField's `offset.field` see it, as a Java `SinkRecord` does.
+    pub kafka_offset: Option<i64>,
 }
 
 impl ConnectRecord {

@@ -465,6 +465,7 @@ impl Pipeline {
             value,
             timestamp,
             headers,
+            kafka_offset: Some(msg.offset()),
         };
         let record = if self.chain.is_empty() {
             record

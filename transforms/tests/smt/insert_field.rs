@@ -115,6 +115,16 @@ fn offset_needs_a_sink_record() {
 }
 
 #[test]
+fn offset_of_a_sink_record_is_inserted() {
+    let t = InsertField::new(Target::Value, &cfg(&[("offset.field", "off")])).unwrap();
+    let mut rec = value_record(None, map(vec![("a", Value::Int32(1))]));
+    rec.kafka_offset = Some(77);
+    let out = apply(&t, rec);
+    assert_eq!(out.value.map_get("off"), Some(&Value::Int64(77)));
+    assert_eq!(out.value.map_get("a"), Some(&Value::Int32(1)));
+}
+
+#[test]
 fn replace_null_with_default_controls_existing_fields() {
     let schema = SchemaBuilder::struct_()
         .field(
