@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::providers::ConfigProviders;
 use super::ConfigMap;
 use crate::error::{ConnectError, ConnectResult};
 
@@ -65,6 +66,44 @@ pub struct WorkerConfig {
     pub value_converter: String,
     /// `header.converter` (default `org.apache.kafka.connect.storage.SimpleHeaderConverter`).
     pub header_converter: String,
+    /// `config.providers` and their settings (resolve `${provider:path:key}` references).
+    pub providers: ConfigProviders,
+    /// `task.auto.restart.*`: automatic restart of FAILED tasks (off by default).
+    pub auto_restart: AutoRestart,
+}
+
+/// Automatic restart of FAILED tasks with exponential backoff (`task.auto.restart.enable`,
+/// `task.auto.restart.initial.backoff.ms`, `task.auto.restart.max.backoff.ms`). Off by
+/// default, as the JVM worker never restarts a failed task on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoRestart {
+    /// Whether FAILED tasks are restarted.
+    pub enabled: bool,
+    /// Delay before the first restart (doubled after each restart that fails again).
+    pub initial_backoff: Duration,
+    /// Longest delay between restarts.
+    pub max_backoff: Duration,
+}
+
+impl Default for AutoRestart {
+    fn default() -> Self {
+        AutoRestart {
+            enabled: false,
+            initial_backoff: Duration::from_millis(1_000),
+            max_backoff: Duration::from_millis(60_000),
+        }
+    }
+}
+
+impl AutoRestart {
+    /// The delay before restart number `attempt` (0-based): `initial * 2^attempt`, capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(self.max_backoff)
+            .min(self.max_backoff)
+    }
 }
 
 /// The default header converter class.
@@ -104,6 +143,12 @@ pub mod keys {
     pub const OVERRIDE_ALLOWLIST: &str = "connector.client.config.override.allowlist";
     /// `plugin.path`.
     pub const PLUGIN_PATH: &str = "plugin.path";
+    /// `task.auto.restart.enable` (ours; default false).
+    pub const TASK_AUTO_RESTART_ENABLE: &str = "task.auto.restart.enable";
+    /// `task.auto.restart.initial.backoff.ms` (ours; default 1 000).
+    pub const TASK_AUTO_RESTART_INITIAL_BACKOFF: &str = "task.auto.restart.initial.backoff.ms";
+    /// `task.auto.restart.max.backoff.ms` (ours; default 60 000).
+    pub const TASK_AUTO_RESTART_MAX_BACKOFF: &str = "task.auto.restart.max.backoff.ms";
 }
 
 fn invalid(key: &str, value: &str, why: &str) -> ConnectError {
@@ -135,6 +180,28 @@ fn millis(props: &ConfigMap, key: &str, default_ms: u64) -> ConnectResult<Durati
             Err(_) => Err(invalid(key, v, "Not a number of type LONG")),
         },
     }
+}
+
+fn parse_auto_restart(props: &ConfigMap) -> ConnectResult<AutoRestart> {
+    let enabled = match get(props, keys::TASK_AUTO_RESTART_ENABLE) {
+        None | Some("") => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            return Err(invalid(
+                keys::TASK_AUTO_RESTART_ENABLE,
+                v,
+                "Expected value to be either true or false",
+            ))
+        }
+    };
+    let initial_backoff = millis(props, keys::TASK_AUTO_RESTART_INITIAL_BACKOFF, 1_000)?;
+    let max_backoff = millis(props, keys::TASK_AUTO_RESTART_MAX_BACKOFF, 60_000)?;
+    Ok(AutoRestart {
+        enabled,
+        initial_backoff,
+        max_backoff: max_backoff.max(initial_backoff),
+    })
 }
 
 fn port(key: &str, v: &str) -> ConnectResult<u16> {
@@ -261,6 +328,8 @@ impl WorkerConfig {
             key_converter,
             value_converter,
             header_converter,
+            providers: ConfigProviders::from_worker_props(&props)?,
+            auto_restart: parse_auto_restart(&props)?,
             props,
         })
     }
@@ -303,6 +372,30 @@ mod tests {
             m.insert(k.to_string(), v.to_string());
         }
         m
+    }
+
+    #[test]
+    fn auto_restart_is_off_by_default_and_backs_off_exponentially() {
+        let c = WorkerConfig::from_properties(props(&[])).unwrap();
+        assert_eq!(c.auto_restart, AutoRestart::default());
+        assert!(!c.auto_restart.enabled);
+        let c = WorkerConfig::from_properties(props(&[
+            ("task.auto.restart.enable", "true"),
+            ("task.auto.restart.initial.backoff.ms", "100"),
+            ("task.auto.restart.max.backoff.ms", "1000"),
+        ]))
+        .unwrap();
+        let a = c.auto_restart;
+        assert!(a.enabled);
+        let ms = |n| a.backoff(n).as_millis();
+        assert_eq!(
+            [ms(0), ms(1), ms(2), ms(3), ms(4), ms(40)],
+            [100, 200, 400, 800, 1000, 1000]
+        );
+        let err = WorkerConfig::from_properties(props(&[("task.auto.restart.enable", "yes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("task.auto.restart.enable"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, RwLock};
 
-use crate::config::{framework, ConfigMap, WorkerConfig};
+use crate::config::{framework, providers, ConfigMap, WorkerConfig};
 use crate::connector::ConnectorType;
 use crate::error::ConnectResult;
 use crate::herder::{
@@ -94,6 +94,17 @@ impl StandaloneHerder {
             started: AtomicBool::new(false),
         });
         link.attach(&herder);
+        let policy = herder.worker_config.auto_restart.clone();
+        if policy.enabled {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(super::healing::supervise(Arc::downgrade(&herder), policy));
+                }
+                Err(_) => tracing::warn!(
+                    "task.auto.restart.enable=true ignored: the herder was built outside a tokio runtime"
+                ),
+            }
+        }
         herder
     }
 
@@ -247,7 +258,7 @@ impl StandaloneHerder {
             return entry;
         }
         entry.running = true;
-        match self.worker.connector_task_configs(name).await {
+        match self.task_configs(name, &entry.config).await {
             Ok(tasks) => {
                 self.start_tasks(name, &entry.config, &tasks, 0..tasks.len(), target)
                     .await;
@@ -261,18 +272,38 @@ impl StandaloneHerder {
         entry
     }
 
-    /// Starts the connector instance; false (and FAILED with trace) if it did not start.
+    /// The running connector's task configs with config provider references put back, so
+    /// what the herder keeps and shows holds no resolved secret.
+    pub(crate) async fn task_configs(
+        &self,
+        name: &str,
+        raw: &ConfigMap,
+    ) -> ConnectResult<Vec<ConfigMap>> {
+        let tasks = self.worker.connector_task_configs(name).await?;
+        let providers = &self.worker_config.providers;
+        if providers.is_empty() {
+            return Ok(tasks);
+        }
+        let resolved = providers.resolve(raw)?;
+        Ok(tasks
+            .into_iter()
+            .map(|t| providers::unresolve(raw, &resolved, t))
+            .collect())
+    }
+
+    /// Starts the connector instance with config provider references resolved; false (and
+    /// FAILED with trace) if it did not start.
     pub(crate) async fn start_connector_instance(
         &self,
         name: &str,
         config: &ConfigMap,
         target: TargetState,
     ) -> bool {
-        match self
-            .worker
-            .start_connector(name, config.clone(), target)
-            .await
-        {
+        let started = match self.worker_config.providers.resolve(config) {
+            Ok(resolved) => self.worker.start_connector(name, resolved, target).await,
+            Err(e) => Err(e),
+        };
+        match started {
             Ok(()) => {
                 self.status.settle_connector(name, running_state(target));
                 true
@@ -299,11 +330,12 @@ impl StandaloneHerder {
                 continue;
             };
             let id = task_id(name, i);
-            match self
-                .worker
-                .start_task(id.clone(), config.clone(), task_config.clone(), target)
-                .await
-            {
+            let providers = &self.worker_config.providers;
+            let started = match (providers.resolve(config), providers.resolve(task_config)) {
+                (Ok(c), Ok(t)) => self.worker.start_task(id.clone(), c, t, target).await,
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            match started {
                 Ok(()) => self.status.settle_task(&id, running_state(target)),
                 Err(e) => {
                     tracing::error!(task = %format!("{name}-{i}"), error = %e, "task failed to start");
@@ -345,7 +377,7 @@ impl StandaloneHerder {
         if !entry.running || entry.target == TargetState::Stopped {
             return;
         }
-        let tasks = match self.worker.connector_task_configs(name).await {
+        let tasks = match self.task_configs(name, &entry.config).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(connector = name, error = %e, "could not regenerate task configs");

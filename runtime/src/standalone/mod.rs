@@ -12,6 +12,7 @@
 //! ```
 
 mod api;
+mod healing;
 pub mod herder;
 mod offsets;
 pub mod status;

@@ -3,11 +3,13 @@
 //! (status listener and reconfiguration hook) before the herder exists.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use parking_lot::Mutex;
 
 use crate::herder::{ConnectorTaskId, State};
+use crate::metrics::StatusSource;
 use crate::worker::{ReconfigureHook, StatusListener};
 
 use super::herder::StandaloneHerder;
@@ -25,6 +27,7 @@ pub struct Status {
 struct Maps {
     connectors: HashMap<String, Status>,
     tasks: HashMap<ConnectorTaskId, Status>,
+    auto_restarts: HashMap<ConnectorTaskId, u64>,
 }
 
 /// In-memory connector and task states, written by the worker through [`StatusListener`] and
@@ -32,12 +35,40 @@ struct Maps {
 #[derive(Default)]
 pub struct StatusStore {
     maps: Mutex<Maps>,
+    auto_restarts_total: AtomicU64,
 }
 
 impl StatusStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many times FAILED tasks were restarted automatically (`task.auto.restart.enable`),
+    /// over the worker's lifetime.
+    pub fn auto_restarts_total(&self) -> u64 {
+        self.auto_restarts_total.load(Ordering::Relaxed)
+    }
+
+    /// Automatic restarts per task, for tasks restarted at least once (kept after the task
+    /// goes away, so counters never go down).
+    pub fn task_auto_restarts(&self) -> Vec<(ConnectorTaskId, u64)> {
+        let maps = self.maps.lock();
+        maps.auto_restarts
+            .iter()
+            .map(|(id, n)| (id.clone(), *n))
+            .collect()
+    }
+
+    /// Counts one automatic restart of `id`.
+    pub fn count_auto_restart(&self, id: &ConnectorTaskId) {
+        self.auto_restarts_total.fetch_add(1, Ordering::Relaxed);
+        *self
+            .maps
+            .lock()
+            .auto_restarts
+            .entry(id.clone())
+            .or_insert(0) += 1;
     }
 
     /// The connector's recorded state.
@@ -156,6 +187,28 @@ impl StatusListener for StatusStore {
 
     fn task_state(&self, id: &ConnectorTaskId, state: State, trace: Option<String>) {
         self.put_task(id, state, trace);
+    }
+
+    fn status_source(self: Arc<Self>) -> Option<Arc<dyn StatusSource>> {
+        Some(self)
+    }
+}
+
+impl StatusSource for StatusStore {
+    fn connector_states(&self) -> Vec<(String, State)> {
+        let maps = self.maps.lock();
+        maps.connectors
+            .iter()
+            .map(|(n, s)| (n.clone(), s.state))
+            .collect()
+    }
+
+    fn task_states(&self) -> Vec<(ConnectorTaskId, State)> {
+        let maps = self.maps.lock();
+        maps.tasks
+            .iter()
+            .map(|(id, s)| (id.clone(), s.state))
+            .collect()
     }
 }
 

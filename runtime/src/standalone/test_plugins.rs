@@ -275,6 +275,8 @@ pub fn worker_config(bootstrap: &str, offset_file: Option<PathBuf>) -> WorkerCon
         key_converter: "org.apache.kafka.connect.json.JsonConverter".into(),
         value_converter: "org.apache.kafka.connect.json.JsonConverter".into(),
         header_converter: "org.apache.kafka.connect.storage.SimpleHeaderConverter".into(),
+        providers: Default::default(),
+        auto_restart: Default::default(),
     }
 }
 
