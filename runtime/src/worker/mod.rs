@@ -217,7 +217,11 @@ impl Worker {
                 Instance::Sink(c) => c.start(config.clone(), ctx).await?,
             }
             Ok::<_, ConnectError>(instance)
-        }
+        };
+        let result = tracing::Instrument::instrument(
+            result,
+            tracing::info_span!("connector", connector = %name),
+        )
         .await;
         match result {
             Ok(instance) => {
@@ -303,9 +307,13 @@ impl Worker {
         let shared = self.shared.clone();
         let task_id = id.clone();
         let join = tokio::spawn(async move {
-            let outcome = std::panic::AssertUnwindSafe(runner.run())
-                .catch_unwind()
-                .await;
+            // One span per task: every log line from the task loop carries connector and task.
+            let span =
+                tracing::info_span!("task", connector = %task_id.connector, task = task_id.task);
+            let outcome =
+                std::panic::AssertUnwindSafe(tracing::Instrument::instrument(runner.run(), span))
+                    .catch_unwind()
+                    .await;
             let failure = match outcome {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
