@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
+use ferroconnect_rest_api::metrics::MetricsRenderer;
 use ferroconnect_runtime::config::{properties, WorkerConfig};
 use ferroconnect_runtime::herder::Herder;
 use ferroconnect_runtime::plugins::PluginRegistry;
@@ -54,6 +55,8 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
         .first()
         .cloned()
         .ok_or_else(|| anyhow!("no REST listener configured"))?;
+    ferroconnect_runtime::metrics::WorkerMetrics::from_config(&config)
+        .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
     let config = Arc::new(config);
 
     let registry = Arc::new(build_registry());
@@ -74,6 +77,10 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let router = ferroconnect_rest_api::router(herder.clone() as Arc<dyn Herder>, loggers);
+    let worker = herder.worker().clone();
+    let renderer: MetricsRenderer = Arc::new(move || worker.render_metrics());
+    let router = ferroconnect_rest_api::metrics::with_metrics(router, renderer.clone());
+    let metrics_server = crate::metrics_listener::start(&config, renderer).await?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(ferroconnect_rest_api::serve(tcp, router, async {
         let _ = stop_rx.await;
@@ -95,11 +102,21 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
         elapsed_ms = started.elapsed().as_millis() as u64,
         "worker started"
     );
+    if herder.server_info().await.kafka_cluster_id.is_none() {
+        tracing::warn!(
+            bootstrap.servers = %config.bootstrap_servers,
+            "cannot reach the Kafka cluster: connectors start, but no records move until it is reachable"
+        );
+    }
 
     shutdown_signal().await;
     info!("shutting down: stopping connectors and tasks, flushing offsets");
     herder.stop().await;
     let _ = stop_tx.send(());
+    if let Some((stop, server)) = metrics_server {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
     match server.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => error!(error = %e, "REST server error"),

@@ -290,4 +290,18 @@ async fn an_unreachable_broker_does_not_stop_the_rest_api() {
     assert_eq!(w.get("/connectors").await.body, json!([]));
     let plugins = w.get("/connector-plugins").await;
     assert_eq!(plugins.status, 200);
+    wait_for(
+        "the worker to log the unreachable cluster",
+        DEADLINE,
+        || async {
+            w.log()
+                .contains("cannot reach the Kafka cluster")
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(
+        w.log().contains(&dead),
+        "the log does not name the bootstrap servers"
+    );
 }

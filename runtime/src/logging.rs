@@ -268,7 +268,8 @@ pub fn init_tracing(default_level: &str, json: bool) -> Arc<TracingLoggers> {
         Err(_) => Vec::new(),
     };
     let (control, layer) = TracingLoggers::build(state);
-    let text = (!json).then(tracing_subscriber::fmt::layer);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let text = (!json).then(|| tracing_subscriber::fmt::layer().with_ansi(ansi));
     let json_layer = json.then(|| tracing_subscriber::fmt::layer().json());
     let installed = tracing_subscriber::registry()
         .with(layer)
