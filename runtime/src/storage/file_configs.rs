@@ -16,8 +16,7 @@
 //! [`ConfigStore`] is the interface the herder uses, so distributed mode can provide a store
 //! backed by the config topic.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -143,12 +142,6 @@ fn read_file(path: &Path) -> ConnectResult<IndexMap<String, StoredConnector>> {
 }
 
 fn write_atomically(path: &Path, state: &IndexMap<String, StoredConnector>) -> ConnectResult<()> {
-    let fail = |what: &str, e: std::io::Error| {
-        ConnectError::other(format!(
-            "Could not {what} the connector config file {}: {e}",
-            path.display()
-        ))
-    };
     let body = serde_json::to_vec_pretty(&FileContents {
         version: FORMAT_VERSION,
         connectors: state.clone(),
@@ -159,30 +152,7 @@ fn write_atomically(path: &Path, state: &IndexMap<String, StoredConnector>) -> C
             path.display()
         ))
     })?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|e| fail("create the directory of", e))?;
-    let mut tmp_name = path.as_os_str().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(|e| fail("create a temp file for", e))?;
-        f.write_all(&body).map_err(|e| fail("write", e))?;
-        f.sync_all().map_err(|e| fail("fsync", e))?;
-    }
-    fs::rename(&tmp, path).map_err(|e| fail("replace", e))?;
-    // Make the rename itself durable.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    super::atomic::write_file_atomically(path, &body, "connector config file")
 }
 
 #[async_trait]

@@ -14,8 +14,7 @@
 //! offsets. A missing file is an empty store; an unreadable or corrupt file is an error naming
 //! the path.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -114,35 +113,7 @@ impl FileOffsetStore {
         };
         let bytes = serde_json::to_vec(&contents)
             .map_err(|e| ConnectError::other(format!("Cannot encode offsets: {e}")))?;
-        let io = |what: &str, e: std::io::Error| {
-            ConnectError::other(format!(
-                "Cannot {what} offsets file {}: {e}",
-                self.path.display()
-            ))
-        };
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or_else(|| Path::new("."));
-        let mut tmp_name = self.path.as_os_str().to_os_string();
-        tmp_name.push(".tmp");
-        let tmp = PathBuf::from(tmp_name);
-        {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)
-                .map_err(|e| io("create a temporary", e))?;
-            f.write_all(&bytes).map_err(|e| io("write", e))?;
-            f.sync_all().map_err(|e| io("sync", e))?;
-        }
-        fs::rename(&tmp, &self.path).map_err(|e| io("replace", e))?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        super::atomic::write_file_atomically(&self.path, &bytes, "offsets file")
     }
 }
 
@@ -268,8 +239,10 @@ mod tests {
     #[test]
     fn failed_write_keeps_memory_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing-dir/offsets");
+        let path = dir.path().join("not-a-dir/offsets");
         let s = FileOffsetStore::open(&path).unwrap();
+        // The parent "directory" becomes a regular file, so the write cannot succeed.
+        std::fs::write(dir.path().join("not-a-dir"), b"x").unwrap();
         let p = map(json!({"f": "a"}));
         assert!(s
             .put_batch("c", vec![(p.clone(), Some(map(json!({"position": 1}))))])

@@ -1,6 +1,7 @@
 //! Storage of source offsets and connector configs, behind interfaces so distributed mode can
 //! back them with Kafka topics in the JVM's formats.
 
+pub mod atomic;
 pub mod file_configs;
 pub mod file_offsets;
 
