@@ -13,6 +13,7 @@ pub mod extract;
 pub mod loggers;
 pub mod plugins;
 pub mod root;
+pub mod security;
 
 use std::future::Future;
 use std::sync::Arc;
