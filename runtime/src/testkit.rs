@@ -1,5 +1,6 @@
-//! Test helpers for real services (feature `testkit`): a Tansu Kafka-protocol broker on a
-//! free loopback port, started and stopped by the test that owns it.
+//! Test helpers for real services (feature `testkit`): a Tansu Kafka-protocol broker and a
+//! private PostgreSQL cluster on free loopback ports, started and stopped by the test that
+//! owns them.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -88,5 +89,206 @@ impl Drop for Tansu {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The directory holding PostgreSQL's server binaries (`initdb`, `postgres`): `$PG_BIN`, else
+/// the newest `/usr/lib/postgresql/*/bin` (Debian's layout, as `scripts/setup-services.sh`
+/// installs it).
+pub fn postgres_bin_dir() -> PathBuf {
+    if let Ok(p) = std::env::var("PG_BIN") {
+        return PathBuf::from(p);
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .map(|(_, p)| p)
+        .expect("PostgreSQL not found: run scripts/setup-services.sh or set PG_BIN")
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// A private PostgreSQL cluster owned by a test: `initdb` into a temp dir, `postgres` on a free
+/// loopback port; killed (and its directory removed) on drop. When the test runs as root the
+/// server runs as the `postgres` OS user. Host connections need a password (scram), so wrong
+/// credentials fail as they would in production; the superuser is [`Postgres::USER`] with
+/// password [`Postgres::PASSWORD`].
+pub struct Postgres {
+    child: Child,
+    dir: PathBuf,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+}
+
+impl Postgres {
+    /// Superuser name.
+    pub const USER: &'static str = "postgres";
+    /// Superuser password.
+    pub const PASSWORD: &'static str = "postgres";
+
+    fn as_server_user(program: PathBuf, root: bool) -> Command {
+        if root {
+            // setpriv execs in place (no forking wrapper), so the child's pid is the server's.
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=postgres",
+                "--regid=postgres",
+                "--init-groups",
+                "--reset-env",
+            ])
+            .arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// Creates and starts a cluster, waiting (with a deadline) until it accepts connections.
+    pub fn start() -> Postgres {
+        let bin = postgres_bin_dir();
+        let root = running_as_root();
+        let port = free_port();
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("ferro-pg-{}-{port}-{seq}", std::process::id()));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&dir).expect("create the cluster directory");
+        let pwfile = dir.join("pw");
+        std::fs::write(&pwfile, Self::PASSWORD).expect("write the password file");
+        if root {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "chown of {} to postgres failed", dir.display());
+        }
+        let out = Self::as_server_user(bin.join("initdb"), root)
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                Self::USER,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .args(["-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("failed to run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let child = Self::as_server_user(bin.join("postgres"), root)
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-k"])
+            .arg(&dir)
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("server.log")).expect("create server.log"),
+            ))
+            .spawn()
+            .expect("failed to start postgres");
+        let pg = Postgres { child, dir, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "postgres did not accept connections on {port} within 30 s: {}",
+                std::fs::read_to_string(pg.dir.join("server.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        pg
+    }
+
+    /// A JDBC URL of a database on this cluster, without credentials.
+    pub fn jdbc_url(&self, db: &str) -> String {
+        format!("jdbc:postgresql://127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// A libpq/sqlx URL of a database on this cluster, with the superuser's credentials.
+    pub fn url(&self, db: &str) -> String {
+        format!(
+            "postgres://{}:{}@127.0.0.1:{}/{db}",
+            Self::USER,
+            Self::PASSWORD,
+            self.port
+        )
+    }
+
+    /// Runs SQL through `psql` against a database, panicking with its output on failure.
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(postgres_bin_dir().join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", Self::USER, "-d", db, "-c", sql])
+            .env("PGPASSWORD", Self::PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .expect("failed to run psql");
+        assert!(
+            out.status.success(),
+            "psql failed on {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // SIGQUIT: immediate shutdown of the postmaster and its backends; SIGKILL if it lingers.
+        let _ = Command::new("kill")
+            .args(["-QUIT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

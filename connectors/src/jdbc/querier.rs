@@ -1,0 +1,698 @@
+//! One table (or the custom query) of a source task: builds its SQL for the mode, streams the
+//! result on a background tokio task through a bounded channel (so memory stays bounded and
+//! decoding overlaps producing), and turns rows into records with Confluent's offsets.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferroconnect_runtime::data::{
+    ConnectRecord, OffsetMap, SchemaBuilder, SchemaRef, SourceRecord, Struct, Value,
+};
+use ferroconnect_runtime::error::{ConnectError, ConnectResult};
+use futures::TryStreamExt;
+use sqlx::postgres::{PgArguments, PgConnection, PgRow};
+use sqlx::{AssertSqlSafe, Column, Executor, Row, SqlSafeStr, ValueRef};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::config::{Mode, SourceConfig};
+use super::table::{autoincrement_column, column_meta, quote_ident, TableId};
+use super::types::{decode, micros_to_millis, timestamp_micros, PgKind};
+
+/// Offset key of the incrementing column's last value.
+pub const INCREMENTING_FIELD: &str = "incrementing";
+/// Offset key of the timestamp in epoch milliseconds.
+pub const TIMESTAMP_FIELD: &str = "timestamp";
+/// Offset key of the timestamp's nanoseconds within its second.
+pub const TIMESTAMP_NANOS_FIELD: &str = "timestamp_nanos";
+/// Rows per message on the channel from the streaming task.
+const CHUNK_ROWS: usize = 1024;
+
+/// The position reached in a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Last timestamp, microseconds since 1970.
+    pub ts_micros: Option<i64>,
+    /// Last incrementing value.
+    pub inc: Option<i64>,
+}
+
+impl Position {
+    /// Reads a Confluent offset map.
+    pub fn from_offset(o: &OffsetMap) -> Position {
+        let inc = o.get(INCREMENTING_FIELD).and_then(|v| v.as_i64());
+        let ts_micros = o.get(TIMESTAMP_FIELD).and_then(|v| v.as_i64()).map(|ms| {
+            match o.get(TIMESTAMP_NANOS_FIELD).and_then(|v| v.as_i64()) {
+                Some(ns) => ms.div_euclid(1000) * 1_000_000 + ns / 1000,
+                None => ms * 1000,
+            }
+        });
+        Position { ts_micros, inc }
+    }
+
+    /// Writes a Confluent offset map (`incrementing`, `timestamp`, `timestamp_nanos`).
+    pub fn to_offset(self) -> OffsetMap {
+        let mut m = OffsetMap::new();
+        if let Some(i) = self.inc {
+            m.insert(INCREMENTING_FIELD.into(), i.into());
+        }
+        if let Some(t) = self.ts_micros {
+            m.insert(TIMESTAMP_FIELD.into(), micros_to_millis(t).into());
+            m.insert(
+                TIMESTAMP_NANOS_FIELD.into(),
+                (t.rem_euclid(1_000_000) * 1000).into(),
+            );
+        }
+        m
+    }
+}
+
+/// How a result set becomes records: the struct schema and where each field comes from.
+#[derive(Debug)]
+struct Plan {
+    schema: SchemaRef,
+    /// (result column index, kind) per struct field.
+    fields: Vec<(usize, PgKind)>,
+    /// Result column indexes of the timestamp columns, in COALESCE order.
+    ts_cols: Vec<usize>,
+    /// Result column index of the incrementing column.
+    inc_col: Option<(usize, PgKind)>,
+    /// Type oids of all result columns, to notice a changed table.
+    oids: Vec<u32>,
+}
+
+/// A decoded row.
+struct Row_ {
+    values: Vec<Value>,
+    ts: Option<i64>,
+    inc: Option<i64>,
+    /// Timestamp mode: no later row of this query shares the timestamp.
+    ts_done: bool,
+}
+
+enum Msg {
+    Rows(Vec<Row_>),
+    Failed(String),
+}
+
+struct Running {
+    rx: mpsc::Receiver<Msg>,
+    handle: JoinHandle<PgConnection>,
+}
+
+/// One table or query being copied by a task.
+pub struct Querier {
+    table: Option<TableId>,
+    label: String,
+    topic: String,
+    partition: Arc<OffsetMap>,
+    position: Position,
+    inc_column: Option<String>,
+    plan: Option<Arc<Plan>>,
+    /// When the next query may start.
+    pub next_poll: Instant,
+    running: Option<Running>,
+    pending: VecDeque<Row_>,
+}
+
+impl Querier {
+    /// A querier for a table; reads its committed offset (protocol v1, falling back to v0).
+    pub async fn for_table(
+        conn: &mut PgConnection,
+        cfg: &SourceConfig,
+        table: TableId,
+        offsets: &dyn ferroconnect_runtime::connector::OffsetReader,
+    ) -> ConnectResult<Querier> {
+        let mut partition = OffsetMap::new();
+        partition.insert("protocol".into(), "1".into());
+        partition.insert(
+            "table".into(),
+            format!("{}.{}", cfg.conn.database, table.qualified()).into(),
+        );
+        let mut legacy = OffsetMap::new();
+        legacy.insert("table".into(), table.name.clone().into());
+        let offset = offsets
+            .offset(&partition)
+            .or_else(|| offsets.offset(&legacy));
+        let inc_column = if !cfg.mode.uses_incrementing() {
+            None
+        } else if cfg.incrementing_column.is_empty() {
+            Some(autoincrement_column(conn, &table).await?.ok_or_else(|| {
+                ConnectError::config(format!(
+                    "Cannot find a single auto-increment column in table {}: set incrementing.column.name",
+                    table.qualified()
+                ))
+            })?)
+        } else {
+            Some(cfg.incrementing_column.clone())
+        };
+        let label = table.qualified();
+        let topic = format!("{}{}", cfg.topic_prefix, table.name);
+        Self::new(Some(table), label, topic, partition, offset, inc_column)
+            .with_initial_position(conn, cfg)
+            .await
+    }
+
+    /// A querier for `query` (partition `{"query":"query"}`, topic = `topic.prefix`).
+    pub async fn for_query(
+        conn: &mut PgConnection,
+        cfg: &SourceConfig,
+        offsets: &dyn ferroconnect_runtime::connector::OffsetReader,
+    ) -> ConnectResult<Querier> {
+        let mut partition = OffsetMap::new();
+        partition.insert("query".into(), "query".into());
+        let offset = offsets.offset(&partition);
+        let inc_column = cfg
+            .mode
+            .uses_incrementing()
+            .then(|| cfg.incrementing_column.clone());
+        if inc_column.as_deref() == Some("") {
+            return Err(ConnectError::config(
+                "incrementing.column.name is required with query in an incrementing mode",
+            ));
+        }
+        Self::new(
+            None,
+            "query".into(),
+            cfg.topic_prefix.clone(),
+            partition,
+            offset,
+            inc_column,
+        )
+        .with_initial_position(conn, cfg)
+        .await
+    }
+
+    fn new(
+        table: Option<TableId>,
+        label: String,
+        topic: String,
+        partition: OffsetMap,
+        offset: Option<OffsetMap>,
+        inc_column: Option<String>,
+    ) -> Querier {
+        let position = offset
+            .as_ref()
+            .map(Position::from_offset)
+            .unwrap_or_default();
+        if let Some(o) = &offset {
+            tracing::info!(table = %label, offset = %serde_json::Value::Object(o.clone()), "Resuming from the committed offset");
+        }
+        Querier {
+            table,
+            label,
+            topic,
+            partition: Arc::new(partition),
+            position,
+            inc_column,
+            plan: None,
+            next_poll: Instant::now(),
+            running: None,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Applies `timestamp.initial` when no offset was committed.
+    async fn with_initial_position(
+        mut self,
+        conn: &mut PgConnection,
+        cfg: &SourceConfig,
+    ) -> ConnectResult<Querier> {
+        if cfg.mode.uses_timestamp() && self.position.ts_micros.is_none() {
+            self.position.ts_micros = Some(match cfg.timestamp_initial {
+                Some(-1) => db_now_micros(conn).await?,
+                Some(ms) => ms * 1000,
+                None => 0,
+            });
+        }
+        if cfg.mode.uses_incrementing() && self.position.inc.is_none() {
+            self.position.inc = Some(-1);
+        }
+        Ok(self)
+    }
+
+    /// The table or query this querier reads, for messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn base_sql(&self, cfg: &SourceConfig) -> String {
+        match &self.table {
+            Some(t) => format!("SELECT * FROM {}", t.quoted()),
+            None => cfg.query.clone(),
+        }
+    }
+
+    fn ts_expr(cfg: &SourceConfig) -> String {
+        let cols: Vec<String> = cfg
+            .timestamp_columns
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect();
+        if cols.len() == 1 {
+            cols[0].clone()
+        } else {
+            format!("COALESCE({})", cols.join(", "))
+        }
+    }
+
+    /// The mode's SQL and its parameters (`end` = upper timestamp bound).
+    fn sql(&self, cfg: &SourceConfig, end: Option<i64>) -> (String, Vec<i64>) {
+        let bound =
+            |n: usize| format!("(TIMESTAMPTZ 'epoch' + ${n}::int8 * INTERVAL '1 microsecond')");
+        let base = self.base_sql(cfg);
+        let inc = self
+            .inc_column
+            .as_deref()
+            .map(quote_ident)
+            .unwrap_or_default();
+        let ts = Self::ts_expr(cfg);
+        let begin = self.position.ts_micros.unwrap_or(0);
+        let last = self.position.inc.unwrap_or(-1);
+        let end = end.unwrap_or(i64::MAX / 2);
+        let (clause, params) = match cfg.mode {
+            Mode::Bulk => (String::new(), vec![]),
+            Mode::Incrementing => (format!(" WHERE {inc} > $1 ORDER BY {inc} ASC"), vec![last]),
+            Mode::Timestamp => (
+                format!(" WHERE {ts} > {} AND {ts} < {} ORDER BY {ts} ASC", bound(1), bound(2)),
+                vec![begin, end],
+            ),
+            Mode::TimestampIncrementing => (
+                format!(
+                    " WHERE {ts} < {} AND (({ts} = {} AND {inc} > $3) OR {ts} > {}) ORDER BY {ts}, {inc} ASC",
+                    bound(1),
+                    bound(2),
+                    bound(2)
+                ),
+                vec![end, begin, last],
+            ),
+        };
+        let suffix = if cfg.query_suffix.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", cfg.query_suffix)
+        };
+        (format!("{base}{clause}{suffix}"), params)
+    }
+
+    /// Prepares the statement and derives the struct schema (once; reused while the result
+    /// columns keep their types).
+    async fn plan(
+        &mut self,
+        conn: &mut PgConnection,
+        cfg: &SourceConfig,
+        sql: &str,
+    ) -> ConnectResult<Arc<Plan>> {
+        if let Some(p) = &self.plan {
+            return Ok(p.clone());
+        }
+        let stmt = conn
+            .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
+            .await
+            .map_err(|e| {
+                ConnectError::other(format!(
+                    "Failed to prepare the query of {}: {e}",
+                    self.label
+                ))
+            })?;
+        use sqlx::Statement;
+        let columns = stmt.columns();
+        let relids: Vec<i64> = columns
+            .iter()
+            .filter_map(|c| c.relation_id().map(|o| o.0 as i64))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let meta = column_meta(conn, relids).await?;
+        let mut builder = SchemaBuilder::struct_();
+        if let Some(t) = &self.table {
+            builder = builder.name(t.name.clone());
+        }
+        let mut fields = Vec::new();
+        let mut kinds: HashMap<String, (usize, PgKind, bool)> = HashMap::new();
+        let mut oids = Vec::new();
+        for (i, c) in columns.iter().enumerate() {
+            let oid = c.type_info().oid().map(|o| o.0).unwrap_or(0);
+            oids.push(oid);
+            let m = c
+                .relation_id()
+                .zip(c.relation_attribute_no())
+                .and_then(|(r, a)| meta.get(&(r.0 as i64, a)));
+            let Some(kind) = PgKind::from_oid(oid, m.map_or(-1, |m| m.typmod)) else {
+                tracing::warn!(table = %self.label, column = c.name(), pg_type = %c.type_info(), "Column type is not supported; the column is skipped");
+                continue;
+            };
+            let not_null = m.is_some_and(|m| m.not_null);
+            kinds.insert(c.name().to_string(), (i, kind.clone(), not_null));
+            builder = builder.field(c.name(), kind.schema(!not_null, cfg.numeric_mapping));
+            fields.push((i, kind));
+        }
+        let mut ts_cols = Vec::new();
+        if cfg.mode.uses_timestamp() {
+            for name in &cfg.timestamp_columns {
+                let (i, kind, not_null) = kinds.get(name).ok_or_else(|| {
+                    ConnectError::config(format!(
+                        "timestamp.column.name '{name}' is not a column of {}",
+                        self.label
+                    ))
+                })?;
+                if !matches!(kind, PgKind::Timestamp | PgKind::TimestampTz) {
+                    return Err(ConnectError::config(format!(
+                        "timestamp.column.name '{name}' of {} is not a timestamp column",
+                        self.label
+                    )));
+                }
+                if cfg.validate_non_null
+                    && !not_null
+                    && self.table.is_some()
+                    && cfg.timestamp_columns.len() == 1
+                {
+                    return Err(ConnectError::config(format!(
+                        "Cannot make incremental queries using timestamp column '{name}' on {} because this column is nullable (set validate.non.null=false to allow it)",
+                        self.label
+                    )));
+                }
+                ts_cols.push(*i);
+            }
+        }
+        let inc_col = match &self.inc_column {
+            Some(name) => {
+                let (i, kind, not_null) = kinds.get(name).ok_or_else(|| {
+                    ConnectError::config(format!(
+                        "incrementing.column.name '{name}' is not a column of {}",
+                        self.label
+                    ))
+                })?;
+                if !matches!(
+                    kind,
+                    PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Oid | PgKind::Numeric(_)
+                ) {
+                    return Err(ConnectError::config(format!(
+                        "incrementing.column.name '{name}' of {} is not an integer column",
+                        self.label
+                    )));
+                }
+                if cfg.validate_non_null && !not_null && self.table.is_some() {
+                    return Err(ConnectError::config(format!(
+                        "Cannot make incremental queries using incrementing column '{name}' on {} because this column is nullable (set validate.non.null=false to allow it)",
+                        self.label
+                    )));
+                }
+                Some((*i, kind.clone()))
+            }
+            None => None,
+        };
+        let plan = Arc::new(Plan {
+            schema: builder.build_ref(),
+            fields,
+            ts_cols,
+            inc_col,
+            oids,
+        });
+        self.plan = Some(plan.clone());
+        Ok(plan)
+    }
+
+    /// Starts this querier's next query on `conn` (handed back when the query ends).
+    pub async fn start(
+        &mut self,
+        mut conn: PgConnection,
+        cfg: &SourceConfig,
+    ) -> Result<(), (PgConnection, ConnectError)> {
+        let end = if cfg.mode.uses_timestamp() {
+            match safe_upper_bound(&mut conn, cfg.delay_ms).await {
+                Ok(e) => Some(e),
+                Err(e) => return Err((conn, e)),
+            }
+        } else {
+            None
+        };
+        let (sql, params) = self.sql(cfg, end);
+        let plan = match self.plan(&mut conn, cfg, &sql).await {
+            Ok(p) => p,
+            Err(e) => return Err((conn, e)),
+        };
+        tracing::debug!(table = %self.label, %sql, ?params, "Querying");
+        let chunk = cfg.batch_max_rows.clamp(1, CHUNK_ROWS);
+        let (tx, rx) = mpsc::channel(4);
+        let mode = cfg.mode;
+        let mapping = cfg.numeric_mapping;
+        let label = self.label.clone();
+        let handle = tokio::spawn(async move {
+            let mut q = sqlx::query::<_>(AssertSqlSafe(sql));
+            for p in params {
+                q = q.bind(p);
+            }
+            if let Err(e) = stream_rows(&mut conn, q, &plan, mode, mapping, chunk, &tx).await {
+                let _ = tx
+                    .send(Msg::Failed(format!("Failed to read {label}: {e}")))
+                    .await;
+            }
+            conn
+        });
+        self.running = Some(Running { rx, handle });
+        Ok(())
+    }
+
+    /// Takes up to `max` records from the running query, waiting at most `wait` for the first.
+    /// Returns the connection once the query has finished.
+    pub async fn drain(
+        &mut self,
+        cfg: &SourceConfig,
+        max: usize,
+        wait: Duration,
+        out: &mut Vec<SourceRecord>,
+    ) -> ConnectResult<Option<PgConnection>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        while out.len() < max {
+            if let Some(row) = self.pending.pop_front() {
+                self.emit(cfg, row, out)?;
+                continue;
+            }
+            let Some(running) = self.running.as_mut() else {
+                return Ok(None);
+            };
+            let msg = if out.is_empty() {
+                match tokio::time::timeout_at(deadline, running.rx.recv()).await {
+                    Ok(m) => m,
+                    Err(_) => return Ok(None),
+                }
+            } else {
+                match running.rx.try_recv() {
+                    Ok(m) => Some(m),
+                    Err(mpsc::error::TryRecvError::Empty) => return Ok(None),
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                }
+            };
+            match msg {
+                Some(Msg::Rows(rows)) => self.pending.extend(rows),
+                Some(Msg::Failed(e)) => {
+                    self.plan = None;
+                    return Err(ConnectError::other(e));
+                }
+                None => {
+                    let Some(running) = self.running.take() else {
+                        return Ok(None);
+                    };
+                    self.next_poll = Instant::now() + cfg.poll_interval;
+                    let conn = running.handle.await.map_err(|e| {
+                        ConnectError::other(format!("The query task of {} failed: {e}", self.label))
+                    })?;
+                    return Ok(Some(conn));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn emit(
+        &mut self,
+        cfg: &SourceConfig,
+        row: Row_,
+        out: &mut Vec<SourceRecord>,
+    ) -> ConnectResult<()> {
+        let Some(plan) = &self.plan else {
+            return Err(ConnectError::other("internal: rows without a plan"));
+        };
+        match cfg.mode {
+            Mode::Bulk => {}
+            Mode::Incrementing => self.position.inc = row.inc,
+            Mode::Timestamp => {
+                if row.ts_done {
+                    self.position.ts_micros = row.ts;
+                }
+            }
+            Mode::TimestampIncrementing => {
+                self.position.ts_micros = row.ts;
+                self.position.inc = row.inc;
+            }
+        }
+        let value = Struct::from_values(plan.schema.clone(), row.values)?;
+        out.push(SourceRecord {
+            source_partition: self.partition.clone(),
+            source_offset: if cfg.mode == Mode::Bulk {
+                OffsetMap::new()
+            } else {
+                self.position.to_offset()
+            },
+            record: ConnectRecord::new(
+                self.topic.clone(),
+                Some(plan.schema.clone()),
+                Value::Struct(value),
+            ),
+        });
+        Ok(())
+    }
+
+    /// Aborts a running query.
+    pub fn abort(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.handle.abort();
+        }
+        self.pending.clear();
+    }
+}
+
+async fn stream_rows<'q>(
+    conn: &mut PgConnection,
+    q: sqlx::query::Query<'q, sqlx::Postgres, PgArguments>,
+    plan: &Plan,
+    mode: Mode,
+    mapping: super::types::NumericMapping,
+    chunk: usize,
+    tx: &mpsc::Sender<Msg>,
+) -> Result<(), String> {
+    let mut stream = q.fetch(conn);
+    let mut batch: Vec<Row_> = Vec::with_capacity(chunk);
+    while let Some(row) = stream.try_next().await.map_err(|e| e.to_string())? {
+        let r = decode_row(&row, plan, mapping)?;
+        if mode == Mode::Timestamp {
+            // The previous row's timestamp group is complete once a later timestamp appears.
+            if let Some(prev) = batch.last_mut() {
+                prev.ts_done = prev.ts != r.ts;
+            }
+        }
+        if batch.len() >= chunk {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(chunk));
+            if tx.send(Msg::Rows(full)).await.is_err() {
+                return Ok(());
+            }
+        }
+        batch.push(r);
+    }
+    if let Some(last) = batch.last_mut() {
+        last.ts_done = true;
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Msg::Rows(batch)).await;
+    }
+    Ok(())
+}
+
+fn decode_row(
+    row: &PgRow,
+    plan: &Plan,
+    mapping: super::types::NumericMapping,
+) -> Result<Row_, String> {
+    if row.columns().len() != plan.oids.len()
+        || row
+            .columns()
+            .iter()
+            .zip(&plan.oids)
+            .any(|(c, oid)| c.type_info().oid().map(|o| o.0) != Some(*oid))
+    {
+        return Err("the result columns changed since the query was prepared".into());
+    }
+    let raw = |i: usize| -> Result<Option<&[u8]>, String> {
+        let v = row.try_get_raw(i).map_err(|e| e.to_string())?;
+        if v.is_null() {
+            Ok(None)
+        } else {
+            v.as_bytes().map(Some).map_err(|e| e.to_string())
+        }
+    };
+    let mut values = Vec::with_capacity(plan.fields.len());
+    for (i, kind) in &plan.fields {
+        values.push(match raw(*i)? {
+            None => Value::Null,
+            Some(b) => decode(kind, b, mapping)
+                .map_err(|e| format!("column '{}': {e}", row.columns()[*i].name()))?,
+        });
+    }
+    let mut ts = None;
+    for i in &plan.ts_cols {
+        if let Some(b) = raw(*i)? {
+            ts = Some(timestamp_micros(b)?);
+            break;
+        }
+    }
+    let inc = match &plan.inc_col {
+        Some((i, kind)) => match raw(*i)? {
+            None => None,
+            Some(b) => decode(kind, b, super::types::NumericMapping::PrecisionOnly)?
+                .as_i64()
+                .or_else(
+                    || match decode(kind, b, super::types::NumericMapping::None) {
+                        Ok(Value::Decimal(d)) if d.scale == 0 => i64::try_from(d.unscaled).ok(),
+                        _ => None,
+                    },
+                ),
+        },
+        None => None,
+    };
+    Ok(Row_ {
+        values,
+        ts,
+        inc,
+        ts_done: false,
+    })
+}
+
+/// The database's current time in microseconds since 1970.
+async fn db_now_micros(conn: &mut PgConnection) -> ConnectResult<i64> {
+    sqlx::query_scalar("SELECT (EXTRACT(EPOCH FROM now()) * 1000000)::int8")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| ConnectError::other(format!("Failed to read the database time: {e}")))
+}
+
+/// The newest timestamp that is safe to read up to (exclusive): the database's now() minus
+/// the delay, and before the start of the oldest transaction still running elsewhere.
+pub async fn safe_upper_bound(conn: &mut PgConnection, delay_ms: i64) -> ConnectResult<i64> {
+    sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM LEAST(now() - $1::int8 * INTERVAL '1 millisecond', \
+           COALESCE((SELECT min(xact_start) FROM pg_catalog.pg_stat_activity \
+                     WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() \
+                       AND backend_type = 'client backend' \
+                       AND application_name IS DISTINCT FROM $2), now()))) * 1000000)::int8",
+    )
+    .bind(delay_ms)
+    .bind(super::conn::SOURCE_APPLICATION_NAME)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        ConnectError::other(format!(
+            "Failed to compute the safe upper timestamp bound: {e}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_trip_in_confluents_shape() {
+        let p = Position {
+            ts_micros: Some(1_700_000_000_123_456),
+            inc: Some(42),
+        };
+        let o = p.to_offset();
+        assert_eq!(
+            serde_json::Value::Object(o.clone()).to_string(),
+            r#"{"incrementing":42,"timestamp":1700000000123,"timestamp_nanos":123456000}"#
+        );
+        assert_eq!(Position::from_offset(&o), p);
+    }
+}

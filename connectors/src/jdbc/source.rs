@@ -1,0 +1,329 @@
+//! `JdbcSourceConnector`: finds the tables to copy (watching for new ones) and spreads them
+//! over tasks; `JdbcSourceTask` polls its tables in turn, one query at a time on one
+//! connection, `batch.max.rows` records per poll.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
+use ferroconnect_runtime::connector::{
+    Connector, ConnectorContext, SourceConnector, SourceTask, SourceTaskContext,
+};
+use ferroconnect_runtime::data::{OffsetMap, SourceRecord};
+use ferroconnect_runtime::error::{ConnectError, ConnectResult};
+use sqlx::postgres::PgConnection;
+use sqlx::Connection;
+
+use super::config::{source_config_def, SourceConfig, TABLES_CONFIG};
+use super::conn::SOURCE_APPLICATION_NAME;
+use super::querier::{Position, Querier};
+use super::table::{filter_tables, list_tables, resolve_whitelist, TableId};
+use super::VERSION;
+
+/// Longest a poll waits for data before returning an empty batch.
+const MAX_POLL_WAIT: Duration = Duration::from_millis(500);
+
+/// The JDBC source connector.
+#[derive(Default)]
+pub struct JdbcSourceConnector {
+    config: ConfigMap,
+    parsed: Option<SourceConfig>,
+    /// Discovered tables (`None` when tasks take `table.whitelist` or `query` as given).
+    tables: Arc<Mutex<Option<Vec<TableId>>>>,
+    monitor: Option<tokio::task::JoinHandle<()>>,
+}
+
+fn config_err(e: String) -> ConnectError {
+    ConnectError::config(e)
+}
+
+/// Encodes tables for a task config: a JSON array of `[schema, name]`, or of plain names
+/// (`table.whitelist` entries resolved by the task).
+fn encode_tables(tables: &[serde_json::Value]) -> String {
+    serde_json::Value::Array(tables.to_vec()).to_string()
+}
+
+#[async_trait]
+impl Connector for JdbcSourceConnector {
+    fn version(&self) -> String {
+        VERSION.to_string()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        source_config_def()
+    }
+
+    async fn start(
+        &mut self,
+        config: ConfigMap,
+        context: Arc<dyn ConnectorContext>,
+    ) -> ConnectResult<()> {
+        let cfg = SourceConfig::parse(&config).map_err(config_err)?;
+        if cfg.query.is_empty() && cfg.whitelist.is_empty() {
+            // Discovery needs the database now; later changes are picked up in the background.
+            let mut conn = cfg
+                .conn
+                .connect(SOURCE_APPLICATION_NAME, cfg.attempts, cfg.backoff)
+                .await?;
+            let found = filter_tables(list_tables(&mut conn, &cfg).await?, &cfg)?;
+            let _ = conn.close().await;
+            tracing::info!(tables = ?found.iter().map(TableId::qualified).collect::<Vec<_>>(), "JDBC source found tables");
+            *self.tables.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
+            self.monitor = Some(tokio::spawn(monitor_tables(
+                cfg.clone(),
+                self.tables.clone(),
+                context,
+            )));
+        }
+        self.config = config;
+        self.parsed = Some(cfg);
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
+        let Some(cfg) = &self.parsed else {
+            return Err(ConnectError::other("JdbcSourceConnector was not started"));
+        };
+        if !cfg.query.is_empty() {
+            return Ok(vec![self.config.clone()]);
+        }
+        let entries: Vec<serde_json::Value> =
+            match &*self.tables.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some(tables) => tables
+                    .iter()
+                    .map(|t| serde_json::json!([t.schema, t.name]))
+                    .collect(),
+                None => cfg.whitelist.iter().map(|w| w.clone().into()).collect(),
+            };
+        if entries.is_empty() {
+            tracing::warn!("JDBC source found no tables to copy; no tasks are started");
+            return Ok(Vec::new());
+        }
+        let n = max_tasks.clamp(1, entries.len());
+        let mut groups: Vec<Vec<serde_json::Value>> = vec![Vec::new(); n];
+        for (i, e) in entries.into_iter().enumerate() {
+            groups[i % n].push(e);
+        }
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let mut c = self.config.clone();
+                c.insert(TABLES_CONFIG.into(), encode_tables(&g));
+                c
+            })
+            .collect())
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        if let Some(m) = self.monitor.take() {
+            m.abort();
+        }
+        Ok(())
+    }
+}
+
+/// Re-lists tables every `table.poll.interval.ms`; asks for new task configs on a change.
+async fn monitor_tables(
+    cfg: SourceConfig,
+    tables: Arc<Mutex<Option<Vec<TableId>>>>,
+    context: Arc<dyn ConnectorContext>,
+) {
+    loop {
+        tokio::time::sleep(cfg.table_poll_interval).await;
+        let found = async {
+            let mut conn = cfg
+                .conn
+                .connect(SOURCE_APPLICATION_NAME, 1, Duration::ZERO)
+                .await?;
+            let found = filter_tables(list_tables(&mut conn, &cfg).await?, &cfg);
+            let _ = conn.close().await;
+            found
+        }
+        .await;
+        match found {
+            Ok(found) => {
+                let changed = {
+                    let mut guard = tables.lock().unwrap_or_else(|p| p.into_inner());
+                    let changed = guard.as_ref() != Some(&found);
+                    *guard = Some(found);
+                    changed
+                };
+                if changed {
+                    tracing::info!("JDBC source tables changed; reconfiguring tasks");
+                    context.request_task_reconfiguration();
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "JDBC source could not list tables"),
+        }
+    }
+}
+
+impl SourceConnector for JdbcSourceConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(JdbcSourceTask::default())
+    }
+
+    fn alter_offsets(
+        &self,
+        _config: &ConfigMap,
+        offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> ConnectResult<bool> {
+        for (partition, offset) in offsets {
+            if !partition.contains_key("table") && !partition.contains_key("query") {
+                return Err(ConnectError::other(
+                    "Partition objects should contain the key 'table' or 'query'",
+                ));
+            }
+            if let Some(o) = offset {
+                for (k, v) in o {
+                    if !v.is_i64() {
+                        return Err(ConnectError::other(format!(
+                            "The value for the '{k}' key in the offset is expected to be a Long value"
+                        )));
+                    }
+                }
+                let _ = Position::from_offset(o);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The JDBC source task.
+#[derive(Default)]
+pub struct JdbcSourceTask {
+    cfg: Option<SourceConfig>,
+    conn: Option<PgConnection>,
+    queriers: Vec<Querier>,
+    /// Index of the querier whose query is being read.
+    current: Option<usize>,
+}
+
+impl JdbcSourceTask {
+    async fn connection(&mut self, cfg: &SourceConfig) -> ConnectResult<PgConnection> {
+        match self.conn.take() {
+            Some(c) => Ok(c),
+            None => {
+                cfg.conn
+                    .connect(SOURCE_APPLICATION_NAME, cfg.attempts, cfg.backoff)
+                    .await
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SourceTask for JdbcSourceTask {
+    async fn start(&mut self, context: SourceTaskContext) -> ConnectResult<()> {
+        let cfg = SourceConfig::parse(&context.config).map_err(config_err)?;
+        let mut conn = cfg
+            .conn
+            .connect(SOURCE_APPLICATION_NAME, cfg.attempts, cfg.backoff)
+            .await?;
+        if !cfg.query.is_empty() {
+            self.queriers
+                .push(Querier::for_query(&mut conn, &cfg, context.offsets.as_ref()).await?);
+        } else {
+            let raw = context
+                .config
+                .get(TABLES_CONFIG)
+                .cloned()
+                .unwrap_or_default();
+            let entries: Vec<serde_json::Value> = serde_json::from_str(&raw).map_err(|e| {
+                ConnectError::config(format!("Invalid task config '{TABLES_CONFIG}': {e}"))
+            })?;
+            let mut tables = Vec::new();
+            let mut names = Vec::new();
+            for e in entries {
+                match e {
+                    serde_json::Value::String(n) => names.push(n),
+                    serde_json::Value::Array(pair) if pair.len() == 2 => tables.push(TableId {
+                        schema: pair[0].as_str().unwrap_or_default().to_string(),
+                        name: pair[1].as_str().unwrap_or_default().to_string(),
+                    }),
+                    other => {
+                        return Err(ConnectError::config(format!(
+                            "Invalid table {other} in task config '{TABLES_CONFIG}'"
+                        )))
+                    }
+                }
+            }
+            if !names.is_empty() {
+                tables.extend(resolve_whitelist(&mut conn, &cfg, &names).await?);
+            }
+            for t in tables {
+                self.queriers
+                    .push(Querier::for_table(&mut conn, &cfg, t, context.offsets.as_ref()).await?);
+            }
+        }
+        tracing::info!(
+            tables = ?self.queriers.iter().map(|q| q.label().to_string()).collect::<Vec<_>>(),
+            mode = ?cfg.mode,
+            "JDBC source task started"
+        );
+        self.conn = Some(conn);
+        self.cfg = Some(cfg);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>> {
+        let Some(cfg) = self.cfg.clone() else {
+            return Err(ConnectError::other("JdbcSourceTask was not started"));
+        };
+        let mut out = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < MAX_POLL_WAIT {
+            let idx = match self.current {
+                Some(i) => i,
+                None => {
+                    let Some((i, due)) = self
+                        .queriers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, q)| (i, q.next_poll))
+                        .min_by_key(|(_, t)| *t)
+                    else {
+                        tokio::time::sleep(MAX_POLL_WAIT).await;
+                        return Ok(out);
+                    };
+                    let now = Instant::now();
+                    if due > now {
+                        let left = MAX_POLL_WAIT.saturating_sub(started.elapsed());
+                        tokio::time::sleep((due - now).min(left)).await;
+                        if Instant::now() < due {
+                            return Ok(out);
+                        }
+                    }
+                    let conn = self.connection(&cfg).await?;
+                    if let Err((conn, e)) = self.queriers[i].start(conn, &cfg).await {
+                        self.conn = Some(conn);
+                        return Err(e);
+                    }
+                    self.current = Some(i);
+                    i
+                }
+            };
+            let wait = MAX_POLL_WAIT.saturating_sub(started.elapsed());
+            let q = &mut self.queriers[idx];
+            if let Some(conn) = q.drain(&cfg, cfg.batch_max_rows, wait, &mut out).await? {
+                self.conn = Some(conn);
+                self.current = None;
+            }
+            if !out.is_empty() || self.current.is_some() {
+                return Ok(out);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        for q in &mut self.queriers {
+            q.abort();
+        }
+        if let Some(c) = self.conn.take() {
+            let _ = c.close().await;
+        }
+        Ok(())
+    }
+}

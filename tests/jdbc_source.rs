@@ -1,0 +1,316 @@
+//! The JDBC source end to end: a private PostgreSQL cluster, a Tansu broker and the worker
+//! binary, driven over REST. The seed user's timestamp-mode config with MaskField, restarts,
+//! a late-committing transaction, bulk and incrementing modes, and a wrong password.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use ferroconnect_runtime::testkit::Postgres;
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
+
+fn payload(c: &Consumed) -> Value {
+    let v: Value = serde_json::from_str(&c.value_str()).expect("JSON value");
+    v["payload"].clone()
+}
+
+fn customers_db() -> Postgres {
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE customers");
+    pg.psql(
+        "customers",
+        "CREATE TABLE users (id int primary key, name varchar(255), \
+         updated_at timestamp not null default current_timestamp, private_info varchar)",
+    );
+    pg
+}
+
+/// The seed config from DESIGN.md, bare JSON numbers included; only the URL's host, port and
+/// database credentials point at the test cluster.
+fn seed_config(pg: &Postgres) -> Value {
+    json!({"connector.class":"io.confluent.connect.jdbc.JdbcSourceConnector","tasks.max":"1",
+     "connection.url": format!("jdbc:postgresql://127.0.0.1:{}/customers?user=postgres&password=postgres&useSSL=false", pg.port),
+     "mode":"timestamp","timestamp.column.name":"updated_at","topic.prefix":"postgresql-jdbc-bulk-",
+     "table.whitelist":"users","poll.interval.ms":"200","batch.max.rows":100,
+     "producer.override.linger.ms":1000,"producer.override.batch.size":500,
+     "transforms":"MaskField",
+     "transforms.MaskField.type":"org.apache.kafka.connect.transforms.MaskField$Value",
+     "transforms.MaskField.fields":"private_info","transforms.MaskField.replacement":"CENSORED"})
+}
+
+const TOPIC: &str = "postgresql-jdbc-bulk-users";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_timestamp_mode_masks_follows_updates_and_survives_restarts() {
+    let pg = customers_db();
+    pg.psql(
+        "customers",
+        "INSERT INTO users (id, name, private_info) VALUES (1, 'ann', 'secret-1'), (2, 'bob', 'secret-2'), (3, 'cy', NULL)",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic(TOPIC, 1).await;
+    let mut w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create("jdbc-users", seed_config(&pg)).await;
+    w.wait_state("jdbc-users", "RUNNING", 1).await;
+
+    let got = kafka.consume(TOPIC, 3);
+    let mut ids: Vec<i64> = got
+        .iter()
+        .map(|c| payload(c)["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![1, 2, 3]);
+    for c in &got {
+        let text = c.value_str();
+        assert!(!text.contains("secret"), "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schema"]["type"], "struct");
+        assert_eq!(v["schema"]["name"], "users");
+        let fields: Vec<&str> = v["schema"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, vec!["id", "name", "updated_at", "private_info"]);
+        assert_eq!(v["schema"]["fields"][0]["optional"], false);
+        assert_eq!(
+            v["schema"]["fields"][2]["name"],
+            "org.apache.kafka.connect.data.Timestamp"
+        );
+        assert!(v["payload"]["updated_at"].is_i64());
+        if v["payload"]["id"] != 3 {
+            assert_eq!(v["payload"]["private_info"], "CENSORED", "{text}");
+        }
+    }
+
+    // An update (with a new timestamp) emits the new row.
+    pg.psql(
+        "customers",
+        "UPDATE users SET name = 'ann-2', updated_at = now() WHERE id = 1",
+    );
+    let got = kafka.consume(TOPIC, 4);
+    assert_eq!(payload(&got[3])["name"], "ann-2");
+    assert_eq!(payload(&got[3])["private_info"], "CENSORED");
+
+    // Offsets are Confluent's: partition {"protocol":"1","table":"customers.public.users"}.
+    let offsets = wait_for("committed offsets", DEADLINE, || async {
+        let r = w.get("/connectors/jdbc-users/offsets").await;
+        let list = r.body["offsets"].as_array().cloned().unwrap_or_default();
+        (!list.is_empty()).then_some(list)
+    })
+    .await;
+    assert_eq!(
+        offsets[0]["partition"],
+        json!({"protocol": "1", "table": "customers.public.users"})
+    );
+    assert!(offsets[0]["offset"]["timestamp"].is_i64(), "{offsets:?}");
+    assert!(
+        offsets[0]["offset"]["timestamp_nanos"].is_i64(),
+        "{offsets:?}"
+    );
+
+    // A restart re-reads nothing, then picks up new rows.
+    w.restart().await;
+    w.wait_state("jdbc-users", "RUNNING", 1).await;
+    kafka.assert_exactly(TOPIC, 4, Duration::from_secs(2), "restart re-read rows");
+    pg.psql(
+        "customers",
+        "INSERT INTO users (id, name, private_info) VALUES (4, 'dee', 'secret-4')",
+    );
+    let got = kafka.consume(TOPIC, 5);
+    assert_eq!(payload(&got[4])["id"], 4);
+
+    // A transaction that started earlier but commits later is not skipped, even though a
+    // later-stamped row commits in between.
+    let mut late = sqlx::PgConnection::connect(&pg.url("customers"))
+        .await
+        .unwrap();
+    late.execute("BEGIN").await.unwrap();
+    late.execute("INSERT INTO users (id, name, private_info) VALUES (10, 'late', 'secret-10')")
+        .await
+        .unwrap();
+    pg.psql(
+        "customers",
+        "INSERT INTO users (id, name, private_info) VALUES (11, 'early', 'secret-11')",
+    );
+    kafka.assert_exactly(
+        TOPIC,
+        5,
+        Duration::from_secs(1),
+        "a row newer than an open transaction was read before it committed",
+    );
+    late.execute("COMMIT").await.unwrap();
+    let got = kafka.consume(TOPIC, 7);
+    let mut tail: Vec<i64> = got[5..]
+        .iter()
+        .map(|c| payload(c)["id"].as_i64().unwrap())
+        .collect();
+    tail.sort();
+    assert_eq!(tail, vec![10, 11]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_mode_copies_the_whole_table_each_poll_with_types_mapped() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE kinds (a smallint not null, b bigint, c numeric(10,2), d real, e double precision, \
+         f boolean, g text, h bytea, i date, j timestamptz, k uuid, l jsonb, m int[], n time)",
+    );
+    pg.psql(
+        "postgres",
+        "INSERT INTO kinds VALUES (7, 9000000000, -12.34, 1.5, 2.25, true, 'héllo', '\\x0102', \
+         '2024-01-02', '2024-01-02 03:04:05.678+00', '12345678-9abc-def0-0123-456789abcdef', \
+         '{\"x\": 1}', '{1,NULL,3}', '01:00:00.5')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("bulk-kinds", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "bulk",
+        json!({"connector.class": "JdbcSource", "connection.url": pg.jdbc_url("postgres"),
+               "connection.user": "postgres", "connection.password": "postgres",
+               "mode": "bulk", "topic.prefix": "bulk-", "table.include.list": "public\\.kind.*",
+               "poll.interval.ms": 300}),
+    )
+    .await;
+    // Bulk re-reads the table every poll: the same row arrives again and again.
+    let got = kafka.consume("bulk-kinds", 2);
+    assert_eq!(payload(&got[0]), payload(&got[1]));
+    let v: Value = serde_json::from_str(&got[0].value_str()).unwrap();
+    let p = &v["payload"];
+    assert_eq!(p["a"], 7);
+    assert_eq!(p["b"], 9_000_000_000i64);
+    // Decimal -12.34 at scale 2 → unscaled -1234 → bytes fb2e → base64 "+y4=".
+    assert_eq!(p["c"], "+y4=");
+    assert_eq!(v["schema"]["fields"][2]["parameters"]["scale"], "2");
+    assert_eq!(p["d"], 1.5);
+    assert_eq!(p["e"], 2.25);
+    assert_eq!(p["f"], true);
+    assert_eq!(p["g"], "héllo");
+    assert_eq!(p["h"], "AQI=");
+    assert_eq!(p["i"], 19724);
+    assert_eq!(p["j"], 1_704_164_645_678i64);
+    assert_eq!(p["k"], "12345678-9abc-def0-0123-456789abcdef");
+    assert_eq!(p["l"], "{\"x\": 1}");
+    assert_eq!(p["m"], json!([1, null, 3]));
+    assert_eq!(p["n"], 3_600_500);
+    assert_eq!(v["schema"]["fields"][0]["optional"], false);
+    assert_eq!(v["schema"]["fields"][1]["optional"], true);
+    let status = w.get("/connectors/bulk/offsets").await;
+    assert_eq!(status.status, 200, "{:?}", status.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incrementing_mode_reads_new_rows_once_and_resumes_after_restart() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE events (id bigserial primary key, body text)",
+    );
+    pg.psql(
+        "postgres",
+        "INSERT INTO events (body) SELECT 'e' || g FROM generate_series(1, 250) g",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("inc-events", 1).await;
+    let mut w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    // No incrementing.column.name: the bigserial column is found.
+    w.create(
+        "inc",
+        json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "incrementing", "topic.prefix": "inc-", "table.whitelist": "events",
+               "poll.interval.ms": 200, "batch.max.rows": 40}),
+    )
+    .await;
+    let got = kafka.consume("inc-events", 250);
+    let ids: Vec<i64> = got
+        .iter()
+        .map(|c| payload(c)["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=250).collect::<Vec<_>>());
+    pg.psql("postgres", "INSERT INTO events (body) VALUES ('late')");
+    let got = kafka.consume("inc-events", 251);
+    assert_eq!(payload(&got[250])["body"], "late");
+    wait_for("offset 251", DEADLINE, || async {
+        let r = w.get("/connectors/inc/offsets").await;
+        (r.body["offsets"][0]["offset"] == json!({"incrementing": 251})).then_some(())
+    })
+    .await;
+    w.restart().await;
+    w.wait_state("inc", "RUNNING", 1).await;
+    kafka.assert_exactly(
+        "inc-events",
+        251,
+        Duration::from_secs(2),
+        "restart re-read rows",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_fails_the_task_readably_and_a_fixed_config_recovers() {
+    let pg = customers_db();
+    pg.psql(
+        "customers",
+        "INSERT INTO users (id, name) VALUES (1, 'ann')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic(TOPIC, 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let mut config = seed_config(&pg);
+    config["connection.url"] = json!(format!(
+        "jdbc:postgresql://127.0.0.1:{}/customers?user=postgres&password=wrong",
+        pg.port
+    ));
+    w.create("bad-pw", config).await;
+    let status = wait_for("task FAILED", DEADLINE, || async {
+        let r = w.get("/connectors/bad-pw/status").await;
+        (r.body["tasks"][0]["state"] == "FAILED").then_some(r.body)
+    })
+    .await;
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("password authentication failed"), "{trace}");
+    assert!(trace.contains("127.0.0.1"), "{trace}");
+    assert!(
+        !trace.contains("wrong"),
+        "the trace leaks the password: {trace}"
+    );
+
+    let r = w.put("/connectors/bad-pw/config", &seed_config(&pg)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    w.wait_state("bad-pw", "RUNNING", 1).await;
+    let got = kafka.consume(TOPIC, 1);
+    assert_eq!(payload(&got[0])["name"], "ann");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_whitelisted_table_fails_the_task_naming_it() {
+    let pg = Postgres::start();
+    let broker = Tansu::start();
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "missing",
+        json!({"connector.class": "JdbcSourceConnector",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "bulk", "table.whitelist": "nope", "topic.prefix": "x-"}),
+    )
+    .await;
+    let status = wait_for("task FAILED", DEADLINE, || async {
+        let r = w.get("/connectors/missing/status").await;
+        (r.body["tasks"][0]["state"] == "FAILED").then_some(r.body)
+    })
+    .await;
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("table.whitelist") && trace.contains("nope"),
+        "{trace}"
+    );
+}
