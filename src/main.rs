@@ -3,6 +3,7 @@
 
 mod cli;
 mod connector_files;
+mod metrics_listener;
 mod standalone;
 
 use std::process::ExitCode;

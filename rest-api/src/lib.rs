@@ -11,6 +11,7 @@ pub mod connectors;
 pub mod error;
 pub mod extract;
 pub mod loggers;
+pub mod metrics;
 pub mod plugins;
 pub mod root;
 pub mod security;

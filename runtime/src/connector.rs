@@ -106,6 +106,13 @@ pub trait SourceTask: Send {
     async fn start(&mut self, context: SourceTaskContext) -> ConnectResult<()>;
     /// Returns the next batch of records (possibly empty).
     async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>>;
+    /// Data freshness hook for sources with watermarks (a timestamp column, an API cursor):
+    /// the event time (epoch ms) of the newest record returned so far. Read after each poll
+    /// batch; the worker exports its age as
+    /// `kafka_connect_source_task_record_freshness_seconds`. Default: not tracked.
+    fn newest_record_timestamp(&self) -> Option<i64> {
+        None
+    }
     /// Called after offsets up to the last acknowledged record were committed.
     async fn commit(&mut self) -> ConnectResult<()> {
         Ok(())

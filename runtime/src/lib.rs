@@ -10,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod herder;
 pub mod logging;
+pub mod metrics;
 pub mod plugins;
 pub mod standalone;
 pub mod storage;

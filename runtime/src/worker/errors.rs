@@ -14,6 +14,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use crate::config::ConfigMap;
 use crate::error::{ConnectError, ConnectResult};
+use crate::metrics::TaskErrorMetrics;
 
 /// The stage an error happened in (`__connect.errors.stage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +146,8 @@ pub struct ErrorHandler {
     pub header_converter_class: String,
     /// The DLQ, for sinks that configure one.
     pub dlq: Option<DeadLetterQueue>,
+    /// `task-error-metrics` counters (detached until the worker attaches the task's).
+    pub metrics: TaskErrorMetrics,
 }
 
 fn long(config: &ConfigMap, key: &str, default: i64) -> ConnectResult<i64> {
@@ -218,6 +221,7 @@ impl ErrorHandler {
             value_converter_class: v,
             header_converter_class: h,
             dlq: None,
+            metrics: TaskErrorMetrics::default(),
         })
     }
 
@@ -254,24 +258,35 @@ impl ErrorHandler {
         mut retry: Option<&mut (dyn FnMut() -> ConnectResult<T> + Send)>,
     ) -> ConnectResult<Option<T>> {
         let mut err = first;
+        self.metrics.failures.inc();
         if let Some(op) = retry.as_mut() {
             let deadline = self.retry_timeout.map(|t| Instant::now() + t);
             let mut attempt = 1;
             while err.is_retriable() && deadline.is_none_or(|d| Instant::now() < d) {
                 tokio::time::sleep(self.backoff(attempt, deadline)).await;
                 attempt += 1;
+                self.metrics.retries.inc();
                 match op() {
                     Ok(v) => return Ok(Some(v)),
-                    Err(e) => err = e,
+                    Err(e) => {
+                        self.metrics.failures.inc();
+                        err = e
+                    }
                 }
             }
         }
+        self.metrics.errors.inc();
         self.log(stage, ctx, &err);
         if !(self.tolerate_all && (stage.tolerates_any() || err.is_retriable())) {
             return Err(tolerance_exceeded(err));
         }
+        self.metrics.skipped.inc();
         if let (Some(dlq), Some(raw)) = (&self.dlq, ctx.raw) {
-            self.send_to_dlq(dlq, raw, stage, &err).await?;
+            self.metrics.dlq_requests.inc();
+            if let Err(e) = self.send_to_dlq(dlq, raw, stage, &err).await {
+                self.metrics.dlq_failures.inc();
+                return Err(e);
+            }
         }
         Ok(None)
     }
@@ -280,6 +295,7 @@ impl ErrorHandler {
         if !self.log_enable {
             return;
         }
+        self.metrics.logged.inc();
         let message = if self.include_messages {
             ctx.record.map(|r| format!("{r:?}"))
         } else {

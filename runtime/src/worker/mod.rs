@@ -26,6 +26,7 @@ use crate::connector::{ConnectorContext, SinkConnector, SourceConnector};
 use crate::data::{OffsetMap, TopicPartition};
 use crate::error::{ConnectError, ConnectResult};
 use crate::herder::{ConnectorTaskId, State, TargetState};
+use crate::metrics::WorkerMetrics;
 use crate::plugins::{ConnectorFactory, PluginRegistry};
 use crate::storage::OffsetStore;
 use crate::transform::TransformChain;
@@ -36,6 +37,10 @@ pub trait StatusListener: Send + Sync {
     fn connector_state(&self, name: &str, state: State, trace: Option<String>);
     /// A task changed state; `trace` is set for FAILED.
     fn task_state(&self, id: &ConnectorTaskId, state: State, trace: Option<String>);
+    /// Where the metrics read current states from, if this listener keeps them.
+    fn status_source(self: Arc<Self>) -> Option<Arc<dyn crate::metrics::StatusSource>> {
+        None
+    }
 }
 
 /// Called when a connector asks for its task configs to be regenerated.
@@ -72,6 +77,8 @@ pub struct Shared {
     pub offsets: Arc<dyn OffsetStore>,
     /// Status listener.
     pub status: Arc<dyn StatusListener>,
+    /// Prometheus metrics.
+    pub metrics: Arc<WorkerMetrics>,
     reconfigure: ReconfigureHook,
     active_topics: Mutex<HashMap<String, BTreeSet<String>>>,
 }
@@ -160,12 +167,20 @@ impl Worker {
         status: Arc<dyn StatusListener>,
         reconfigure: ReconfigureHook,
     ) -> Self {
+        let metrics = WorkerMetrics::from_config(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "invalid metrics settings; metrics stay enabled");
+            WorkerMetrics::new(true).expect("metric families register into a fresh registry")
+        });
+        if let Some(source) = status.clone().status_source() {
+            metrics.set_status_source(source);
+        }
         Worker {
             shared: Arc::new(Shared {
                 config,
                 plugins,
                 offsets,
                 status,
+                metrics: Arc::new(metrics),
                 reconfigure,
                 active_topics: Mutex::new(HashMap::new()),
             }),
@@ -173,6 +188,19 @@ impl Worker {
             tasks: Mutex::new(HashMap::new()),
             cluster_id: OnceLock::new(),
         }
+    }
+
+    /// The worker's Prometheus metrics.
+    pub fn metrics(&self) -> &Arc<WorkerMetrics> {
+        &self.shared.metrics
+    }
+
+    /// Renders `/metrics` (Prometheus text format 0.0.4) with fresh worker counts.
+    pub fn render_metrics(&self) -> String {
+        let connectors = self.connectors.lock().len();
+        let tasks = self.tasks.lock().len();
+        self.shared.metrics.set_worker_counts(connectors, tasks);
+        self.shared.metrics.render()
     }
 
     /// `host:port` of this worker.
@@ -362,6 +390,7 @@ impl Worker {
             id.task,
             converters.classes.clone(),
         )?;
+        errors.metrics = shared.metrics.task_errors(id);
         let running = self.connectors.lock().get(&id.connector).cloned();
         let kind = match running {
             Some(h) => match &*h.instance.lock().await {
@@ -375,7 +404,9 @@ impl Worker {
         };
         match kind {
             Created::Source(task) => {
-                let (producer, signal) = source::create_producer(shared, id, &connector_config)?;
+                let metrics = shared.metrics.source_task(id);
+                let (producer, signal) =
+                    source::create_producer(shared, id, &connector_config, metrics.active.clone())?;
                 Ok(Runner::Source(Box::new(source::SourceRunner {
                     id: id.clone(),
                     task,
@@ -386,6 +417,8 @@ impl Worker {
                     errors,
                     producer,
                     signal,
+                    metrics,
+                    written: 0,
                     shared: shared.clone(),
                     control,
                     tracker: offsets::OffsetTracker::new(),
@@ -398,16 +431,19 @@ impl Worker {
                 if let Some(dlq) = dlq_topic(&connector_config) {
                     errors.dlq = Some(self.dead_letter_queue(id, &connector_config, dlq).await?);
                 }
-                let settings = clients::build(
+                let mut settings = clients::build(
                     ClientKind::Consumer,
                     &shared.config,
                     &id.connector,
                     Some(&connector_config),
                     &clients::consumer_client_id(&id.connector, id.task),
                 )?;
+                shared.metrics.configure_client(&mut settings.config);
                 let consumer: rdkafka::consumer::StreamConsumer<sink::RebalanceContext> = settings
                     .config
-                    .create_with_context(sink::RebalanceContext::default())
+                    .create_with_context(sink::RebalanceContext::with_stats(
+                        shared.metrics.client_stats(id, "consumer"),
+                    ))
                     .map_err(|e| {
                         ConnectError::config(format!("Failed to create the consumer: {e}"))
                     })?;
@@ -433,6 +469,7 @@ impl Worker {
                     current: HashMap::new(),
                     last_committed: HashMap::new(),
                     assigned: Vec::new(),
+                    metrics: shared.metrics.sink_task(id),
                     paused: initial == Control::Pause,
                     reported: initial,
                 })))
@@ -489,6 +526,7 @@ impl Worker {
         let handle = self.tasks.lock().remove(id);
         if let Some(h) = handle {
             self.await_stop(id, h).await;
+            self.shared.metrics.remove_task(id);
         }
     }
 

@@ -22,6 +22,7 @@ use rdkafka::consumer::{
 };
 use rdkafka::error::KafkaResult;
 use rdkafka::message::{BorrowedMessage, Headers as _, Message};
+use rdkafka::statistics::Statistics;
 use rdkafka::{Offset, Timestamp, TopicPartitionList};
 use tokio::sync::{watch, Notify};
 
@@ -34,6 +35,7 @@ use crate::connector::{SinkTask, SinkTaskContext};
 use crate::data::{ConnectRecord, Headers, SinkRecord, TimestampType, TopicPartition};
 use crate::error::{ConnectError, ConnectResult};
 use crate::herder::{ConnectorTaskId, State};
+use crate::metrics::{ClientStats, SinkTaskMetrics};
 use crate::transform::TransformChain;
 
 enum RebalanceEvent {
@@ -41,12 +43,24 @@ enum RebalanceEvent {
     Revoked(Vec<TopicPartition>),
 }
 
-/// The consumer context: queues rebalance events for the loop.
+/// The consumer context: queues rebalance events for the loop; librdkafka statistics go to
+/// the task's client gauges.
 #[derive(Default)]
 pub struct RebalanceContext {
     events: Mutex<Vec<RebalanceEvent>>,
     has_events: AtomicBool,
     notify: Notify,
+    stats: Option<Arc<ClientStats>>,
+}
+
+impl RebalanceContext {
+    /// A context feeding librdkafka statistics to `stats` (None: statistics ignored).
+    pub fn with_stats(stats: Option<Arc<ClientStats>>) -> Self {
+        RebalanceContext {
+            stats,
+            ..Default::default()
+        }
+    }
 }
 
 fn partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
@@ -56,7 +70,13 @@ fn partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
         .collect()
 }
 
-impl ClientContext for RebalanceContext {}
+impl ClientContext for RebalanceContext {
+    fn stats(&self, statistics: Statistics) {
+        if let Some(s) = &self.stats {
+            s.update(&statistics);
+        }
+    }
+}
 
 impl ConsumerContext for RebalanceContext {
     fn pre_rebalance(&self, _c: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -141,6 +161,7 @@ pub struct SinkRunner {
     pub(crate) current: HashMap<TopicPartition, i64>,
     pub(crate) last_committed: HashMap<TopicPartition, i64>,
     pub(crate) assigned: Vec<TopicPartition>,
+    pub(crate) metrics: SinkTaskMetrics,
     pub(crate) paused: bool,
     /// The state last reported for the task (the start target).
     pub(crate) reported: Control,
@@ -158,6 +179,8 @@ pub struct Pipeline {
 /// A batch of converted records with the offsets it covers.
 struct Batch {
     records: Vec<SinkRecord>,
+    /// Messages read from Kafka for this batch (before transforms and skips).
+    read: u64,
     /// (topic, partition, first offset, last offset) runs in consumption order.
     runs: Vec<(String, i32, i64, i64)>,
 }
@@ -251,9 +274,20 @@ impl SinkRunner {
                 _ = rctx.notify.notified() => continue,
             };
             let Some(batch) = batch else { continue };
+            self.metrics.read.inc_by(batch.read);
             self.handle_events().await?;
             if !batch.records.is_empty() {
-                match self.task.put(batch.records).await {
+                let n = batch.records.len();
+                self.metrics.send.inc_by(n as u64);
+                self.metrics.batch_size.observe(n as f64);
+                self.metrics.active.set(n as i64);
+                let started = std::time::Instant::now();
+                let put = self.task.put(batch.records).await;
+                self.metrics
+                    .put_batch
+                    .observe(started.elapsed().as_secs_f64());
+                self.metrics.active.set(0);
+                match put {
                     Ok(()) => put_attempt = 0,
                     Err(e) if e.is_retriable() => {
                         put_attempt += 1;
@@ -375,7 +409,12 @@ impl SinkRunner {
         } else {
             CommitMode::Async
         };
-        match self.consumer.commit(&tpl, mode) {
+        let started = std::time::Instant::now();
+        let committed = self.consumer.commit(&tpl, mode);
+        self.metrics
+            .commit
+            .observe(committed.is_ok(), started.elapsed());
+        match committed {
             Ok(()) => {
                 for (tp, off) in offsets {
                     self.last_committed.insert(tp, off);
@@ -399,6 +438,7 @@ impl Pipeline {
     ) -> ConnectResult<Option<Batch>> {
         let mut batch = Batch {
             records: Vec::with_capacity(self.max_poll_records.min(4096)),
+            read: 0,
             runs: Vec::new(),
         };
         let mut next = Some(first);
@@ -406,6 +446,7 @@ impl Pipeline {
         while let Some(m) = next.take() {
             match m {
                 Ok(msg) => {
+                    batch.read += 1;
                     batch.note(msg.topic(), msg.partition(), msg.offset());
                     if let Some(r) = self.convert(&msg).await? {
                         batch.records.push(r);

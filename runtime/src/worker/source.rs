@@ -17,11 +17,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use prometheus::IntGauge;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::statistics::Statistics;
 use tokio::sync::{watch, Notify};
 
 use super::converters::TaskConverters;
@@ -34,6 +36,7 @@ use crate::connector::{OffsetReader, SourceTask, SourceTaskContext};
 use crate::data::{ConnectRecord, OffsetMap, SourceRecord};
 use crate::error::{ConnectError, ConnectResult};
 use crate::herder::{ConnectorTaskId, State};
+use crate::metrics::{ClientStats, SourceTaskMetrics};
 use crate::storage::OffsetStore;
 use crate::transform::TransformChain;
 
@@ -44,12 +47,21 @@ pub struct AckSignal {
     waiting: AtomicBool,
 }
 
-/// The producer context: delivery reports go straight to the batch counters.
+/// The producer context: delivery reports go straight to the batch counters (and the
+/// in-flight gauge); librdkafka statistics go to the task's client gauges.
 pub struct AckContext {
     signal: Arc<AckSignal>,
+    active: IntGauge,
+    stats: Option<Arc<ClientStats>>,
 }
 
-impl ClientContext for AckContext {}
+impl ClientContext for AckContext {
+    fn stats(&self, statistics: Statistics) {
+        if let Some(s) = &self.stats {
+            s.update(&statistics);
+        }
+    }
+}
 
 impl ProducerContext for AckContext {
     type DeliveryOpaque = Arc<BatchAck>;
@@ -57,6 +69,7 @@ impl ProducerContext for AckContext {
     fn delivery(&self, result: &DeliveryResult<'_>, ack: Arc<BatchAck>) {
         let error = result.as_ref().err().map(|(e, _)| e.to_string());
         let last = ack.done(error);
+        self.active.dec();
         if last || self.signal.waiting.load(Ordering::Relaxed) {
             self.signal.notify.notify_one();
         }
@@ -88,6 +101,9 @@ pub struct SourceRunner {
     pub(crate) errors: ErrorHandler,
     pub(crate) producer: ThreadedProducer<AckContext>,
     pub(crate) signal: Arc<AckSignal>,
+    pub(crate) metrics: SourceTaskMetrics,
+    /// Records handed to the producer in the current batch.
+    pub(crate) written: u64,
     pub(crate) shared: Arc<Shared>,
     pub(crate) control: watch::Receiver<Control>,
     pub(crate) tracker: OffsetTracker,
@@ -96,24 +112,29 @@ pub struct SourceRunner {
     pub(crate) reported: Control,
 }
 
-/// Creates the task's producer (`connector-producer-<conn>-<task>`).
+/// Creates the task's producer (`connector-producer-<conn>-<task>`); `active` is the task's
+/// in-flight gauge, decremented per delivery.
 pub fn create_producer(
     shared: &Shared,
     id: &ConnectorTaskId,
     connector_config: &ConfigMap,
+    active: IntGauge,
 ) -> ConnectResult<(ThreadedProducer<AckContext>, Arc<AckSignal>)> {
-    let settings = clients::build(
+    let mut settings = clients::build(
         ClientKind::Producer,
         &shared.config,
         &id.connector,
         Some(connector_config),
         &clients::producer_client_id(&id.connector, id.task),
     )?;
+    shared.metrics.configure_client(&mut settings.config);
     let signal = Arc::new(AckSignal::default());
     let producer = settings
         .config
         .create_with_context(AckContext {
             signal: signal.clone(),
+            active,
+            stats: shared.metrics.client_stats(id, "producer"),
         })
         .map_err(|e| ConnectError::config(format!("Failed to create the producer: {e}")))?;
     Ok((producer, signal))
@@ -161,9 +182,24 @@ impl SourceRunner {
                 }
                 Control::Run => {}
             }
+            let polled = Instant::now();
             match self.task.poll().await {
                 Ok(records) if records.is_empty() => tokio::task::yield_now().await,
-                Ok(records) => self.send_batch(records).await?,
+                Ok(records) => {
+                    let n = records.len() as u64;
+                    self.metrics
+                        .poll_batch
+                        .observe(polled.elapsed().as_secs_f64());
+                    self.metrics.poll.inc_by(n);
+                    self.metrics.batch_size.observe(n as f64);
+                    self.written = 0;
+                    let sent = self.send_batch(records).await;
+                    self.metrics.write.inc_by(self.written);
+                    sent?;
+                    if let Some(ts) = self.task.newest_record_timestamp() {
+                        self.metrics.freshness.record(ts);
+                    }
+                }
                 Err(e) if e.is_retriable() => {
                     tracing::warn!(task = %task_name(&self.id), error = %e, "retriable error from poll(); polling again");
                 }
@@ -323,9 +359,13 @@ impl SourceRunner {
             br = br.headers(h);
         }
         ack.add();
+        self.metrics.active.inc();
         loop {
             match self.producer.send(br) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.written += 1;
+                    return Ok(());
+                }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     br = back;
                     self.signal.waiting.store(true, Ordering::Relaxed);
@@ -338,6 +378,7 @@ impl SourceRunner {
                 }
                 Err((e, _)) => {
                     ack.done(None);
+                    self.metrics.active.dec();
                     let ctx = source_ctx(topic, Some(&record));
                     let err =
                         ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
@@ -401,15 +442,20 @@ impl SourceRunner {
         if !entries.is_empty() {
             let store = self.shared.offsets.clone();
             let name = self.id.connector.clone();
-            tokio::task::spawn_blocking(move || store.put_batch(&name, entries))
+            let started = Instant::now();
+            let result = tokio::task::spawn_blocking(move || store.put_batch(&name, entries))
                 .await
-                .map_err(|e| ConnectError::other(format!("offset commit panicked: {e}")))?
-                .map_err(|e| {
-                    e.context(format!(
-                        "Failed to commit offsets of task {}",
-                        task_name(&self.id)
-                    ))
-                })?;
+                .map_err(|e| ConnectError::other(format!("offset commit panicked: {e}")))
+                .and_then(|r| r);
+            self.metrics
+                .commit
+                .observe(result.is_ok(), started.elapsed());
+            result.map_err(|e| {
+                e.context(format!(
+                    "Failed to commit offsets of task {}",
+                    task_name(&self.id)
+                ))
+            })?;
         }
         if let Err(e) = self.task.commit().await {
             tracing::error!(task = %task_name(&self.id), error = %e, "Exception thrown while calling task.commit()");
