@@ -407,8 +407,8 @@ impl Kafka {
         }
     }
 
-    /// Reads partition 0 of a topic from the beginning until `count` records arrived.
-    pub fn consume(&self, topic: &str, count: usize) -> Vec<Consumed> {
+    /// A consumer assigned to partition 0 of a topic from the beginning (no group commits).
+    fn reader(&self, topic: &str) -> BaseConsumer {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.bootstrap)
             .set("group.id", format!("test-reader-{}", free_port()))
@@ -419,6 +419,12 @@ impl Kafka {
         tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
             .expect("tpl");
         consumer.assign(&tpl).expect("assign");
+        consumer
+    }
+
+    /// Reads partition 0 of a topic from the beginning until `count` records arrived.
+    pub fn consume(&self, topic: &str, count: usize) -> Vec<Consumed> {
+        let consumer = self.reader(topic);
         let deadline = Instant::now() + DEADLINE;
         let mut out = Vec::new();
         while out.len() < count {
@@ -455,16 +461,7 @@ impl Kafka {
     /// duplicated / delivered while paused". Tansu's reported high watermark is not exact for
     /// batched records, so this counts what a consumer really sees.
     pub fn assert_exactly(&self, topic: &str, expected: usize, window: Duration, why: &str) {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &self.bootstrap)
-            .set("group.id", format!("test-counter-{}", free_port()))
-            .set("enable.auto.commit", "false")
-            .create()
-            .expect("consumer");
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
-            .expect("tpl");
-        consumer.assign(&tpl).expect("assign");
+        let consumer = self.reader(topic);
         let until = Instant::now() + window;
         let mut count = 0usize;
         while Instant::now() < until || count < expected {
