@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Context};
 use ferroconnect_rest_api::metrics::MetricsRenderer;
+use ferroconnect_rest_api::security::RestSecurity;
 use ferroconnect_runtime::config::{properties, WorkerConfig};
 use ferroconnect_runtime::herder::Herder;
 use ferroconnect_runtime::plugins::PluginRegistry;
@@ -57,6 +58,8 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
         .ok_or_else(|| anyhow!("no REST listener configured"))?;
     ferroconnect_runtime::metrics::WorkerMetrics::from_config(&config)
         .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
+    let security = RestSecurity::from_worker_props(&config.props, listener.scheme == "https")
+        .map_err(|e| anyhow!("invalid worker config {}: {e}", worker_properties.display()))?;
     let config = Arc::new(config);
 
     let registry = Arc::new(build_registry());
@@ -82,10 +85,13 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
     let router = ferroconnect_rest_api::metrics::with_metrics(router, renderer.clone());
     let metrics_server = crate::metrics_listener::start(&config, renderer).await?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ferroconnect_rest_api::serve(tcp, router, async {
-        let _ = stop_rx.await;
-    }));
-    info!(%addr, worker_id = %config.worker_id(), elapsed_ms = started.elapsed().as_millis() as u64, "REST server listening");
+    let server = tokio::spawn(async move {
+        let stopped = async {
+            let _ = stop_rx.await;
+        };
+        ferroconnect_rest_api::security::serve_secure(tcp, router, &security, stopped).await
+    });
+    info!(%addr, scheme = %listener.scheme, worker_id = %config.worker_id(), elapsed_ms = started.elapsed().as_millis() as u64, "REST server listening");
 
     if let Err(e) = herder.start().await {
         error!(error = %e, "cannot restore the stored connectors");
