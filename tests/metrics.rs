@@ -144,6 +144,12 @@ async fn metrics_count_every_record_of_a_file_pipeline() {
             "{c} task RUNNING"
         );
     }
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            r#"kafka_connect_connector_info{class="org.apache.kafka.connect.file.FileStreamSinkConnector",connector="sink",type="sink""#
+        ) && l.ends_with(" 1")),
+        "connector info of the sink\n{text}"
+    );
     assert_eq!(
         series(&text, "kafka_connect_worker_connector_count"),
         Some(2.0)

@@ -39,6 +39,7 @@ pub(crate) struct Families {
     pub dlq_requests: IntCounterVec,
     pub dlq_failures: IntCounterVec,
     pub connector_status: IntGaugeVec,
+    pub connector_info: IntGaugeVec,
     pub task_status: IntGaugeVec,
     pub worker_connectors: IntGauge,
     pub worker_tasks: IntGauge,
@@ -201,6 +202,12 @@ impl Families {
                 &format!("{p}connector_status"),
                 "1 for the connector's current state, 0 for the others",
                 &["connector", "state"],
+            )?,
+            connector_info: gauge(
+                r,
+                &format!("{p}connector_info"),
+                "1 per running connector, with its type (source/sink), class and version",
+                &["connector", "type", "class", "version"],
             )?,
             task_status: gauge(
                 r,

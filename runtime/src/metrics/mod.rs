@@ -235,6 +235,16 @@ impl WorkerMetrics {
         self.families.worker_tasks.set(tasks as i64);
     }
 
+    /// Sets the running connectors' `kafka_connect_connector_info{connector,type,class,version}`
+    /// (`connector-metrics` `connector-type`, `connector-class`, `connector-version`).
+    pub fn set_connector_info<'a>(&self, entries: impl IntoIterator<Item = [&'a str; 4]>) {
+        let g = &self.families.connector_info;
+        g.reset();
+        for labels in entries {
+            g.with_label_values(&labels).set(1);
+        }
+    }
+
     /// The registry in Prometheus text format 0.0.4 (empty when disabled). States and
     /// freshness ages are refreshed first.
     pub fn render(&self) -> String {

@@ -197,9 +197,28 @@ impl Worker {
 
     /// Renders `/metrics` (Prometheus text format 0.0.4) with fresh worker counts.
     pub fn render_metrics(&self) -> String {
-        let connectors = self.connectors.lock().len();
+        let info: Vec<[String; 4]> = self
+            .connectors
+            .lock()
+            .iter()
+            .map(|(name, h)| {
+                let class = class_of(&h.config).unwrap_or_default();
+                let plugin = self.shared.plugins.connector(class);
+                [
+                    name.clone(),
+                    plugin
+                        .map(|p| p.connector_type().as_str().to_string())
+                        .unwrap_or_default(),
+                    plugin.map(|p| p.class.clone()).unwrap_or_default(),
+                    plugin.map(|p| p.version.clone()).unwrap_or_default(),
+                ]
+            })
+            .collect();
         let tasks = self.tasks.lock().len();
-        self.shared.metrics.set_worker_counts(connectors, tasks);
+        self.shared.metrics.set_worker_counts(info.len(), tasks);
+        self.shared
+            .metrics
+            .set_connector_info(info.iter().map(|i| i.each_ref().map(String::as_str)));
         self.shared.metrics.render()
     }
 
