@@ -40,6 +40,24 @@ fn seed_config(pg: &Postgres) -> Value {
      "transforms.MaskField.fields":"private_info","transforms.MaskField.replacement":"CENSORED"})
 }
 
+/// Waits until the connector and its `tasks` tasks run; fails at once with the trace and the
+/// worker log if any of them FAILED.
+async fn running(w: &WorkerProc, name: &str, tasks: usize) {
+    let path = format!("/connectors/{name}/status");
+    wait_for(&format!("{name} RUNNING"), DEADLINE, || async {
+        let r = w.get(&path).await;
+        let ts = r.body["tasks"].as_array().cloned().unwrap_or_default();
+        if r.body["connector"]["state"] == "FAILED" || ts.iter().any(|t| t["state"] == "FAILED") {
+            panic!("{name} failed: {}\n{}", r.body, w.log());
+        }
+        (r.body["connector"]["state"] == "RUNNING"
+            && ts.len() == tasks
+            && ts.iter().all(|t| t["state"] == "RUNNING"))
+        .then_some(())
+    })
+    .await
+}
+
 const TOPIC: &str = "postgresql-jdbc-bulk-users";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,4 +331,93 @@ async fn unknown_whitelisted_table_fails_the_task_naming_it() {
         trace.contains("table.whitelist") && trace.contains("nope"),
         "{trace}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_mode_with_timestamp_incrementing_appends_its_where_clause() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE orders (id int primary key, amount numeric(12,2) not null, \
+         at timestamptz not null default now(), secret text)",
+    );
+    // Same timestamp for all three rows: the id orders them within it.
+    pg.psql(
+        "postgres",
+        "INSERT INTO orders (id, amount, at) VALUES (1, 10.50, '2024-05-01 00:00:00+00'), \
+         (2, 20, '2024-05-01 00:00:00+00'), (3, 30, '2024-05-01 00:00:00+00')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("orders-q", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "q",
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "timestamp+incrementing", "timestamp.column.name": "at",
+               "incrementing.column.name": "id", "numeric.mapping": "best_fit",
+               "query": "SELECT id, amount, at FROM orders", "topic.prefix": "orders-q",
+               "poll.interval.ms": 200, "batch.max.rows": 2}),
+    )
+    .await;
+    running(&w, "q", 1).await;
+    let got = kafka.consume("orders-q", 3);
+    let ids: Vec<i64> = got
+        .iter()
+        .map(|c| payload(c)["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![1, 2, 3]);
+    assert_eq!(payload(&got[0])["amount"], 10.5);
+    assert!(payload(&got[0]).get("secret").is_none());
+    let offsets = wait_for("query offset", DEADLINE, || async {
+        let r = w.get("/connectors/q/offsets").await;
+        let o = r.body["offsets"][0].clone();
+        (o["offset"]["incrementing"] == 3).then_some(o)
+    })
+    .await;
+    assert_eq!(offsets["partition"], json!({"query": "query"}));
+    assert_eq!(offsets["offset"]["timestamp"], 1_714_521_600_000i64);
+    assert_eq!(offsets["offset"]["timestamp_nanos"], 0);
+    pg.psql(
+        "postgres",
+        "INSERT INTO orders (id, amount, at) VALUES (4, 1, '2024-05-01 00:00:00+00')",
+    );
+    let got = kafka.consume("orders-q", 4);
+    assert_eq!(payload(&got[3])["id"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovered_tables_spread_over_tasks_and_new_tables_are_picked_up() {
+    let pg = Postgres::start();
+    for t in ["t1", "t2", "t3", "skip_me"] {
+        pg.psql(
+            "postgres",
+            &format!("CREATE TABLE {t} (id serial primary key, v text); INSERT INTO {t} (v) VALUES ('{t}')"),
+        );
+    }
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    for t in ["d-t1", "d-t2", "d-t3", "d-t4"] {
+        kafka.create_topic(t, 1).await;
+    }
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "disc",
+        json!({"connector.class": "JdbcSource", "tasks.max": "2",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "incrementing", "incrementing.column.name": "id",
+               "table.blacklist": "skip_me", "topic.prefix": "d-",
+               "poll.interval.ms": 200, "table.poll.interval.ms": 500}),
+    )
+    .await;
+    running(&w, "disc", 2).await;
+    for t in ["t1", "t2", "t3"] {
+        assert_eq!(payload(&kafka.consume(&format!("d-{t}"), 1)[0])["v"], t);
+    }
+    pg.psql(
+        "postgres",
+        "CREATE TABLE t4 (id serial primary key, v text); INSERT INTO t4 (v) VALUES ('t4')",
+    );
+    assert_eq!(payload(&kafka.consume("d-t4", 1)[0])["v"], "t4");
 }

@@ -273,14 +273,14 @@ impl Querier {
         let end = end.unwrap_or(i64::MAX / 2);
         let (clause, params) = match cfg.mode {
             Mode::Bulk => (String::new(), vec![]),
-            Mode::Incrementing => (format!(" WHERE {inc} > $1 ORDER BY {inc} ASC"), vec![last]),
+            Mode::Incrementing => (format!(" WHERE {inc} > $1::int8 ORDER BY {inc} ASC"), vec![last]),
             Mode::Timestamp => (
                 format!(" WHERE {ts} > {} AND {ts} < {} ORDER BY {ts} ASC", bound(1), bound(2)),
                 vec![begin, end],
             ),
             Mode::TimestampIncrementing => (
                 format!(
-                    " WHERE {ts} < {} AND (({ts} = {} AND {inc} > $3) OR {ts} > {}) ORDER BY {ts}, {inc} ASC",
+                    " WHERE {ts} < {} AND (({ts} = {} AND {inc} > $3::int8) OR {ts} > {}) ORDER BY {ts}, {inc} ASC",
                     bound(1),
                     bound(2),
                     bound(2)

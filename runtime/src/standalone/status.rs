@@ -250,11 +250,11 @@ impl HerderLink {
     /// changed. Requests before the herder is attached, or without a runtime, are logged and
     /// dropped.
     pub fn reconfigure_hook(self: &Arc<Self>) -> ReconfigureHook {
-        let link = Arc::downgrade(self);
+        // A strong reference: nothing else keeps the link alive once the herder is built (the
+        // link only holds a weak reference to the herder, so there is no cycle).
+        let link = self.clone();
         Arc::new(move |name: &str| {
-            let herder = link
-                .upgrade()
-                .and_then(|l| l.herder.get().and_then(Weak::upgrade));
+            let herder = link.herder.get().and_then(Weak::upgrade);
             let Some(herder) = herder else {
                 tracing::warn!(
                     connector = name,
