@@ -62,7 +62,11 @@ async fn env_and_file_references_resolve_at_task_start_and_never_leak() {
     let secrets = w.path("secrets.properties");
     std::fs::write(
         &secrets,
-        format!("sink.path={}\napi.token={token}\n", out.display()),
+        format!(
+            "sink.path={}\napi.token={token}\nsrc.dir={}\n",
+            out.display(),
+            w.path(&format!("dir-{token}")).display()
+        ),
     )
     .unwrap();
     let file_ref = format!("${{file:{}:sink.path}}", secrets.display());
@@ -114,7 +118,29 @@ async fn env_and_file_references_resolve_at_task_start_and_never_leak() {
         .put("/connector-plugins/FileStreamSink/config/validate", &raw)
         .await;
 
-    let outputs = format!("{}\n{}", rest_outputs(&w, "sink").await, validate.body);
+    // A failure whose message holds a resolved value shows it as [hidden] (the source's file
+    // is a directory named after the secret).
+    std::fs::create_dir(w.path(&format!("dir-{token}"))).unwrap();
+    w.create(
+        "leaky-src",
+        json!({"connector.class": "FileStreamSource", "tasks.max": "1", "topic": topic,
+               "file": format!("${{file:{}:src.dir}}", secrets.display())}),
+    )
+    .await;
+    let failed = wait_for("leaky-src's task to fail", DEADLINE, || async {
+        let r = w.get("/connectors/leaky-src/tasks/0/status").await;
+        (r.body["state"] == "FAILED").then_some(r.body)
+    })
+    .await;
+    let trace = failed["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("[hidden]"), "{trace}");
+
+    let outputs = format!(
+        "{}\n{}\n{}",
+        rest_outputs(&w, "sink").await,
+        rest_outputs(&w, "leaky-src").await,
+        validate.body
+    );
     let stored =
         std::fs::read_to_string(w.path("connect.offsets.connectors.json")).unwrap_or_default();
     for (what, text) in [
@@ -128,37 +154,61 @@ async fn env_and_file_references_resolve_at_task_start_and_never_leak() {
     }
     assert!(stored.contains(&env_ref), "{stored}");
 
-    // A missing key or an unknown provider fails the connector, naming the key, not a value.
+    // A reference that cannot be resolved is refused at create time, naming the key...
     let bad = json!({
         "connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic,
         "file": format!("${{file:{}:no.such.key}}", secrets.display()),
     });
-    w.create("bad-key", bad).await;
-    let status = wait_for("bad-key to fail", DEADLINE, || async {
-        let r = w.get("/connectors/bad-key/status").await;
-        (r.body["connector"]["state"] == "FAILED").then_some(r.body)
-    })
-    .await;
-    let trace = status["connector"]["trace"].as_str().unwrap_or_default();
+    let r = w.put("/connectors/bad-key/config", &bad).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let msg = r.body["message"].as_str().unwrap_or_default();
     assert!(
-        trace.contains("configuration file") && trace.contains("no.such.key"),
-        "{trace}"
+        msg.contains("configuration file") && msg.contains("no.such.key"),
+        "{msg}"
     );
-    assert!(!trace.contains(&token), "{trace}");
+    assert!(!msg.contains(&token), "{msg}");
+    let r = w
+        .put(
+            "/connectors/bad-provider/config",
+            &json!({"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic,
+                    "file": "${vault:secret/data/db:path}"}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no config provider named 'vault'"),
+        "{}",
+        r.body
+    );
+
+    // ...and fails the connector when it no longer resolves at start (the secret was removed).
+    let rotating = w.path("rotating.properties");
+    std::fs::write(
+        &rotating,
+        format!("path={}\n", w.path("rotating.txt").display()),
+    )
+    .unwrap();
     w.create(
-        "bad-provider",
+        "rotating",
         json!({"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic,
-               "file": "${vault:secret/data/db:path}"}),
+               "file": format!("${{file:{}:path}}", rotating.display())}),
     )
     .await;
-    let status = wait_for("bad-provider to fail", DEADLINE, || async {
-        let r = w.get("/connectors/bad-provider/status").await;
+    w.wait_state("rotating", "RUNNING", 1).await;
+    std::fs::write(&rotating, "other=1\n").unwrap();
+    let r = w.post_empty("/connectors/rotating/restart").await;
+    assert!(r.status < 300, "{}", r.body);
+    let status = wait_for("rotating to fail", DEADLINE, || async {
+        let r = w.get("/connectors/rotating/status").await;
         (r.body["connector"]["state"] == "FAILED").then_some(r.body)
     })
     .await;
     let trace = status["connector"]["trace"].as_str().unwrap_or_default();
     assert!(
-        trace.contains("no config provider named 'vault'"),
+        trace.contains("configuration file") && trace.contains("has no key 'path'"),
         "{trace}"
     );
 }

@@ -249,17 +249,40 @@ impl ConfigProviders {
     /// `config` with every reference replaced by its value. Errors name the config key and the
     /// reference, never a resolved value.
     pub fn resolve(&self, config: &ConfigMap) -> ConnectResult<ConfigMap> {
+        self.resolve_collecting(config, &mut Vec::new())
+    }
+
+    /// [`ConfigProviders::resolve`] that also appends each substituted value to `secrets`,
+    /// so they can be scrubbed from failure traces (see [`redact`]).
+    pub fn resolve_collecting(
+        &self,
+        config: &ConfigMap,
+        secrets: &mut Vec<String>,
+    ) -> ConnectResult<ConfigMap> {
         if self.is_empty() || !config.values().any(|v| has_reference(v)) {
             return Ok(config.clone());
         }
         let mut out = ConfigMap::with_capacity(config.len());
         for (key, value) in config {
-            out.insert(key.clone(), self.resolve_value(key, value)?);
+            out.insert(key.clone(), self.resolve_references(key, value, secrets)?);
         }
         Ok(out)
     }
 
-    fn resolve_value(&self, key: &str, value: &str) -> ConnectResult<String> {
+    /// One value with its references replaced; errors name `key` and the reference.
+    pub fn resolve_value(&self, key: &str, value: &str) -> ConnectResult<String> {
+        if self.is_empty() {
+            return Ok(value.to_string());
+        }
+        self.resolve_references(key, value, &mut Vec::new())
+    }
+
+    fn resolve_references(
+        &self,
+        key: &str,
+        value: &str,
+        secrets: &mut Vec<String>,
+    ) -> ConnectResult<String> {
         if !has_reference(value) {
             return Ok(value.to_string());
         }
@@ -287,11 +310,34 @@ impl ConfigProviders {
                 .ok_or_else(|| fail(format!("provider '{name}' has no key '{var}'")))?;
             out.push_str(&value[last..whole.start()]);
             out.push_str(&resolved);
+            if !secrets.contains(&resolved) {
+                secrets.push(resolved);
+            }
             last = whole.end();
         }
         out.push_str(&value[last..]);
         Ok(out)
     }
+}
+
+/// Secrets shorter than this are not scrubbed from traces (it would mangle ordinary text).
+pub const MIN_REDACTED_LEN: usize = 4;
+
+/// `text` with every secret of at least [`MIN_REDACTED_LEN`] characters replaced by
+/// `[hidden]`, longest first.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_REDACTED_LEN)
+        .collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for s in sorted {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "[hidden]");
+        }
+    }
+    out
 }
 
 /// Puts the reference text back into a generated task config (Kafka's `reverseTransform`): for
@@ -367,6 +413,13 @@ mod tests {
         assert_eq!(r["b"], "u=admin;p=s3cr3t-file");
         assert_eq!(r["c"], "tok-123");
         assert_eq!(r["d"], "${topic}-plain");
+        let mut secrets = Vec::new();
+        p.resolve_collecting(&config, &mut secrets).unwrap();
+        assert_eq!(secrets, ["s3cr3t-env", "admin", "s3cr3t-file", "tok-123"]);
+        assert_eq!(
+            redact("login admin/s3cr3t-file failed (tok-123, s3c)", &secrets),
+            "login [hidden]/[hidden] failed ([hidden], s3c)"
+        );
         // Task configs get the references back.
         let task = map(&[("a", "s3cr3t-env"), ("c", "other"), ("task.id", "0")]);
         let back = unresolve(&config, &r, task);

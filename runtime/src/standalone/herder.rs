@@ -299,8 +299,16 @@ impl StandaloneHerder {
         config: &ConfigMap,
         target: TargetState,
     ) -> bool {
-        let started = match self.worker_config.providers.resolve(config) {
-            Ok(resolved) => self.worker.start_connector(name, resolved, target).await,
+        let mut secrets = Vec::new();
+        let started = match self
+            .worker_config
+            .providers
+            .resolve_collecting(config, &mut secrets)
+        {
+            Ok(resolved) => {
+                self.status.add_secrets(name, secrets);
+                self.worker.start_connector(name, resolved, target).await
+            }
             Err(e) => Err(e),
         };
         match started {
@@ -309,7 +317,8 @@ impl StandaloneHerder {
                 true
             }
             Err(e) => {
-                tracing::error!(connector = name, error = %e, "connector failed to start");
+                let error = self.status.redact(name, &e.to_string());
+                tracing::error!(connector = name, %error, "connector failed to start");
                 self.status.fail_connector(name, e.trace());
                 false
             }
@@ -331,14 +340,22 @@ impl StandaloneHerder {
             };
             let id = task_id(name, i);
             let providers = &self.worker_config.providers;
-            let started = match (providers.resolve(config), providers.resolve(task_config)) {
-                (Ok(c), Ok(t)) => self.worker.start_task(id.clone(), c, t, target).await,
+            let mut secrets = Vec::new();
+            let started = match (
+                providers.resolve_collecting(config, &mut secrets),
+                providers.resolve_collecting(task_config, &mut secrets),
+            ) {
+                (Ok(c), Ok(t)) => {
+                    self.status.add_secrets(name, secrets);
+                    self.worker.start_task(id.clone(), c, t, target).await
+                }
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
             match started {
                 Ok(()) => self.status.settle_task(&id, running_state(target)),
                 Err(e) => {
-                    tracing::error!(task = %format!("{name}-{i}"), error = %e, "task failed to start");
+                    let error = self.status.redact(name, &e.to_string());
+                    tracing::error!(task = %format!("{name}-{i}"), %error, "task failed to start");
                     self.status.fail_task(&id, e.trace());
                 }
             }

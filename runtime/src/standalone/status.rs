@@ -28,6 +28,17 @@ struct Maps {
     connectors: HashMap<String, Status>,
     tasks: HashMap<ConnectorTaskId, Status>,
     auto_restarts: HashMap<ConnectorTaskId, u64>,
+    /// Resolved config provider values per connector, scrubbed from traces.
+    secrets: HashMap<String, Vec<String>>,
+}
+
+impl Maps {
+    fn redact(&self, connector: &str, trace: Option<String>) -> Option<String> {
+        match (trace, self.secrets.get(connector)) {
+            (Some(t), Some(secrets)) => Some(crate::config::providers::redact(&t, secrets)),
+            (t, _) => t,
+        }
+    }
 }
 
 /// In-memory connector and task states, written by the worker through [`StatusListener`] and
@@ -71,6 +82,29 @@ impl StatusStore {
             .or_insert(0) += 1;
     }
 
+    /// Remembers resolved config provider values of a connector: traces recorded for it and
+    /// its tasks show `[hidden]` in their place (until the connector is removed).
+    pub fn add_secrets(&self, connector: &str, secrets: Vec<String>) {
+        if secrets.is_empty() {
+            return;
+        }
+        let mut maps = self.maps.lock();
+        let known = maps.secrets.entry(connector.to_string()).or_default();
+        for s in secrets {
+            if !known.contains(&s) {
+                known.push(s);
+            }
+        }
+    }
+
+    /// `text` with the connector's resolved secrets replaced by `[hidden]`.
+    pub fn redact(&self, connector: &str, text: &str) -> String {
+        self.maps
+            .lock()
+            .redact(connector, Some(text.to_string()))
+            .unwrap_or_default()
+    }
+
     /// The connector's recorded state.
     pub fn connector(&self, name: &str) -> Option<Status> {
         self.maps.lock().connectors.get(name).cloned()
@@ -83,18 +117,17 @@ impl StatusStore {
 
     /// Records a connector state.
     pub fn put_connector(&self, name: &str, state: State, trace: Option<String>) {
-        self.maps
-            .lock()
-            .connectors
+        let mut maps = self.maps.lock();
+        let trace = maps.redact(name, trace);
+        maps.connectors
             .insert(name.to_string(), Status { state, trace });
     }
 
     /// Records a task state.
     pub fn put_task(&self, id: &ConnectorTaskId, state: State, trace: Option<String>) {
-        self.maps
-            .lock()
-            .tasks
-            .insert(id.clone(), Status { state, trace });
+        let mut maps = self.maps.lock();
+        let trace = maps.redact(&id.connector, trace);
+        maps.tasks.insert(id.clone(), Status { state, trace });
     }
 
     /// Sets the connector's state only if nothing (or only `UNASSIGNED`/`RESTARTING`) is
@@ -131,11 +164,12 @@ impl StatusStore {
                 trace: Some(_),
             }) => {}
             _ => {
+                let trace = maps.redact(name, Some(trace));
                 maps.connectors.insert(
                     name.to_string(),
                     Status {
                         state: State::Failed,
-                        trace: Some(trace),
+                        trace,
                     },
                 );
             }
@@ -151,11 +185,12 @@ impl StatusStore {
                 trace: Some(_),
             }) => {}
             _ => {
+                let trace = maps.redact(&id.connector, Some(trace));
                 maps.tasks.insert(
                     id.clone(),
                     Status {
                         state: State::Failed,
-                        trace: Some(trace),
+                        trace,
                     },
                 );
             }
@@ -176,6 +211,7 @@ impl StatusStore {
     pub fn remove_connector(&self, name: &str) {
         let mut maps = self.maps.lock();
         maps.connectors.remove(name);
+        maps.secrets.remove(name);
         maps.tasks.retain(|id, _| id.connector != name);
     }
 }
@@ -187,6 +223,10 @@ impl StatusListener for StatusStore {
 
     fn task_state(&self, id: &ConnectorTaskId, state: State, trace: Option<String>) {
         self.put_task(id, state, trace);
+    }
+
+    fn redact(&self, connector: &str, text: &str) -> String {
+        StatusStore::redact(self, connector, text)
     }
 
     fn status_source(self: Arc<Self>) -> Option<Arc<dyn StatusSource>> {
@@ -302,6 +342,30 @@ mod tests {
         s.put_task(&tid(1), State::Restarting, None);
         s.settle_task(&tid(1), State::Running);
         assert_eq!(s.task(&tid(1)).unwrap().state, State::Running);
+    }
+
+    #[test]
+    fn traces_hide_the_connectors_resolved_secrets() {
+        let s = StatusStore::new();
+        s.add_secrets("c", vec!["hunter22".into()]);
+        s.task_state(
+            &tid(0),
+            State::Failed,
+            Some("login with hunter22 refused".into()),
+        );
+        s.fail_connector("c", "bad password hunter22".into());
+        assert_eq!(
+            s.task(&tid(0)).unwrap().trace.as_deref(),
+            Some("login with [hidden] refused")
+        );
+        assert_eq!(
+            s.connector("c").unwrap().trace.as_deref(),
+            Some("bad password [hidden]")
+        );
+        assert_eq!(s.redact("c", "x hunter22"), "x [hidden]");
+        assert_eq!(s.redact("other", "x hunter22"), "x hunter22");
+        s.remove_connector("c");
+        assert_eq!(s.redact("c", "x hunter22"), "x hunter22");
     }
 
     #[test]

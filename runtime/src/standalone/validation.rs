@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::config::framework::{self, *};
 use crate::config::{
-    parse_list, ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance,
+    parse_list, providers, ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance,
     OverridePolicy, Width, WorkerConfig,
 };
 use crate::connector::ConnectorType;
@@ -239,6 +239,28 @@ pub fn validate(
     worker_config: &WorkerConfig,
     config: &ConfigMap,
 ) -> HerderResult<ConfigInfos> {
+    // Validate what the connector will run with (references resolved, as the JVM does), but
+    // show the reference text, never a resolved value.
+    let raw = config;
+    let mut reference_errors = Vec::new();
+    let resolved: ConfigMap = raw
+        .iter()
+        .map(|(k, v)| {
+            let value = if providers::has_reference(v) {
+                worker_config
+                    .providers
+                    .resolve_value(k, v)
+                    .unwrap_or_else(|e| {
+                        reference_errors.push((k.clone(), e.to_string()));
+                        v.clone()
+                    })
+            } else {
+                v.clone()
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    let config = &resolved;
     let plugin = resolve_connector(registry, config)?;
     let connector_type = plugin.connector_type();
     let framework_def =
@@ -280,6 +302,7 @@ pub fn validate(
     }
 
     check_overrides(worker_config, config, &mut results);
+    show_references(raw, reference_errors, &mut results);
 
     let mut groups = framework_def.groups();
     for g in plugin_def.groups() {
@@ -309,6 +332,34 @@ pub fn validate(
         groups,
         configs,
     })
+}
+
+/// Puts reference text back in place of resolved values and adds reference failures as errors
+/// of their keys.
+fn show_references(raw: &ConfigMap, errors: Vec<(String, String)>, results: &mut Results) {
+    for entry in results.entries.iter_mut() {
+        let name = &entry.value.name;
+        if let Some(r) = raw.get(name).filter(|v| providers::has_reference(v)) {
+            if entry.value.value.as_deref() != Some("[hidden]") {
+                entry.value.value = Some(r.clone());
+            }
+        }
+    }
+    for (key, error) in errors {
+        match results.entries.iter_mut().find(|e| e.value.name == key) {
+            Some(e) => e.value.errors.push(error),
+            None => results.entries.push(Entry {
+                key: None,
+                value: ConfigValue {
+                    name: key.clone(),
+                    value: raw.get(&key).cloned(),
+                    recommended_values: Vec::new(),
+                    errors: vec![error],
+                    visible: true,
+                },
+            }),
+        }
+    }
 }
 
 /// The 400 message for an invalid config on create/update.

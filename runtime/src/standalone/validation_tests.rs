@@ -289,6 +289,48 @@ fn password_hidden() {
 }
 
 #[test]
+fn references_are_validated_resolved_but_shown_as_written() {
+    let registry = test_plugins::registry();
+    let mut worker = test_plugins::worker_config("localhost:9092", None);
+    worker.providers = crate::config::ConfigProviders::from_worker_props(&cfg(&[
+        ("config.providers", "env"),
+        ("config.providers.env.class", "EnvVarConfigProvider"),
+    ]))
+    .unwrap();
+    std::env::set_var("FERRO_VALIDATION_TASKS", "2");
+    std::env::set_var("FERRO_VALIDATION_SECRET", "hunter2-env");
+    std::env::set_var("FERRO_VALIDATION_KEY", "visible-but-secret");
+    let config = source(&[
+        ("tasks.max", "${env:FERRO_VALIDATION_TASKS}"),
+        ("secret", "${env:FERRO_VALIDATION_SECRET}"),
+        ("required.key", "${env:FERRO_VALIDATION_KEY}"),
+    ]);
+    let infos = validate(&registry, &worker, &config).unwrap();
+    assert_eq!(infos.error_count, 0, "{:?}", infos.error_lines());
+    let value = |k: &str| entry(&infos, k).value.as_ref().unwrap().value.clone();
+    assert_eq!(
+        value("tasks.max").as_deref(),
+        Some("${env:FERRO_VALIDATION_TASKS}")
+    );
+    assert_eq!(value("secret").as_deref(), Some("[hidden]"));
+    assert_eq!(
+        value("required.key").as_deref(),
+        Some("${env:FERRO_VALIDATION_KEY}")
+    );
+    let json = serde_json::to_string(&infos).unwrap();
+    assert!(!json.contains("hunter2-env") && !json.contains("visible-but-secret"));
+
+    let bad = source(&[("required.key", "${env:FERRO_VALIDATION_UNSET_VAR}")]);
+    let infos = validate(&registry, &worker, &bad).unwrap();
+    let errs = errors(&infos, "required.key");
+    assert!(
+        errs.iter().any(|e| e.contains("configuration required.key")
+            && e.contains("FERRO_VALIDATION_UNSET_VAR")),
+        "{errs:?}"
+    );
+}
+
+#[test]
 fn unknown_converter_class() {
     let infos = run(&source(&[("value.converter", "NoSuchConverter")])).unwrap();
     assert_eq!(

@@ -41,6 +41,11 @@ pub trait StatusListener: Send + Sync {
     fn status_source(self: Arc<Self>) -> Option<Arc<dyn crate::metrics::StatusSource>> {
         None
     }
+    /// `text` (an error about `connector`) safe to log: resolved config provider secrets
+    /// hidden. The default returns it unchanged.
+    fn redact(&self, _connector: &str, text: &str) -> String {
+        text.to_string()
+    }
 }
 
 /// Called when a connector asks for its task configs to be regenerated.
@@ -119,7 +124,8 @@ impl ConnectorContext for Context {
         (self.shared.reconfigure)(&self.name);
     }
     fn raise_error(&self, error: ConnectError) {
-        tracing::error!(connector = %self.name, error = %error, "connector raised an error");
+        let shown = self.shared.status.redact(&self.name, &error.to_string());
+        tracing::error!(connector = %self.name, error = %shown, "connector raised an error");
         self.shared
             .status
             .connector_state(&self.name, State::Failed, Some(error.trace()));
@@ -379,7 +385,8 @@ impl Worker {
                     shared.status.task_state(&task_id, State::Unassigned, None);
                 }
                 Some(e) => {
-                    tracing::error!(task = %source::task_name(&task_id), error = %e, "task failed");
+                    let error = shared.status.redact(&task_id.connector, &e.to_string());
+                    tracing::error!(task = %source::task_name(&task_id), %error, "task failed");
                     shared
                         .status
                         .task_state(&task_id, State::Failed, Some(e.trace()));
