@@ -266,6 +266,9 @@ fn parse_policy(props: &ConfigMap) -> ConnectResult<OverridePolicy> {
 impl WorkerConfig {
     /// Parses and validates worker properties; errors name the key at fault.
     pub fn from_properties(props: ConfigMap) -> ConnectResult<WorkerConfig> {
+        // Worker settings may use the providers too (`${file:...}` for client passwords).
+        let providers = ConfigProviders::from_worker_props(&props)?;
+        let props = providers.resolve(&props)?;
         let key_converter = required(&props, keys::KEY_CONVERTER)?;
         let value_converter = required(&props, keys::VALUE_CONVERTER)?;
         let header_converter = get(&props, keys::HEADER_CONVERTER)
@@ -328,7 +331,7 @@ impl WorkerConfig {
             key_converter,
             value_converter,
             header_converter,
-            providers: ConfigProviders::from_worker_props(&props)?,
+            providers,
             auto_restart: parse_auto_restart(&props)?,
             props,
         })
@@ -396,6 +399,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("task.auto.restart.enable"), "{err}");
+    }
+
+    #[test]
+    fn worker_settings_may_use_config_providers() {
+        std::env::set_var("FERRO_WORKER_TEST_BOOTSTRAP", "broker-a:9092");
+        let c = WorkerConfig::from_properties(props(&[
+            ("config.providers", "env"),
+            ("config.providers.env.class", "EnvVarConfigProvider"),
+            ("bootstrap.servers", "${env:FERRO_WORKER_TEST_BOOTSTRAP}"),
+        ]))
+        .unwrap();
+        assert_eq!(c.bootstrap_servers, "broker-a:9092");
+        assert!(!c.providers.is_empty());
+        let err = WorkerConfig::from_properties(props(&[
+            ("config.providers", "env"),
+            ("config.providers.env.class", "EnvVarConfigProvider"),
+            ("producer.sasl.password", "${env:FERRO_WORKER_TEST_UNSET}"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("producer.sasl.password"), "{err}");
     }
 
     #[test]
