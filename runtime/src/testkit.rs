@@ -260,6 +260,12 @@ impl Postgres {
 
     /// Runs SQL through `psql` against a database, panicking with its output on failure.
     pub fn psql(&self, db: &str, sql: &str) -> String {
+        self.try_psql(db, sql)
+            .unwrap_or_else(|e| panic!("psql failed on {sql}: {e}"))
+    }
+
+    /// Runs SQL through `psql` against a database: its unaligned output, or its error text.
+    pub fn try_psql(&self, db: &str, sql: &str) -> Result<String, String> {
         let out = Command::new(postgres_bin_dir().join("psql"))
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
@@ -268,12 +274,10 @@ impl Postgres {
             .stdin(Stdio::null())
             .output()
             .expect("failed to run psql");
-        assert!(
-            out.status.success(),
-            "psql failed on {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 }
 

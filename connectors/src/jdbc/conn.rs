@@ -10,6 +10,8 @@ use sqlx::Connection;
 /// `application_name` of the source's connections (lets the gap-free bound skip the source's
 /// own sessions).
 pub const SOURCE_APPLICATION_NAME: &str = "ferroconnect-jdbc-source";
+/// `application_name` of the sink's connections.
+pub const SINK_APPLICATION_NAME: &str = "ferroconnect-jdbc-sink";
 
 /// Where and as whom to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,9 @@
 mod config;
 mod conn;
 mod querier;
+mod sink;
+mod sink_config;
+mod sink_sql;
 mod source;
 mod table;
 mod types;
@@ -28,15 +31,20 @@ use ferroconnect_runtime::plugins::{ConnectorFactory, ConnectorPlugin, PluginReg
 
 pub use config::{source_config_def, Mode, SourceConfig};
 pub use conn::{parse_url, ConnInfo};
+pub use sink::{JdbcSinkConnector, JdbcSinkTask};
+pub use sink_config::{sink_config_def, InsertMode, PkMode, SinkConfig};
 pub use source::{JdbcSourceConnector, JdbcSourceTask};
 pub use types::{NumericMapping, PgKind};
 
 /// Java class name of the source.
 pub const SOURCE_CLASS: &str = "io.confluent.connect.jdbc.JdbcSourceConnector";
+/// Java class name of the sink.
+pub const SINK_CLASS: &str = "io.confluent.connect.jdbc.JdbcSinkConnector";
 /// Version reported by the connectors.
 pub const VERSION: &str = "10.8.0";
 
-/// Registers the JDBC connectors (`JdbcSourceConnector`, `JdbcSource` and the full name).
+/// Registers the JDBC connectors (`JdbcSourceConnector`/`JdbcSource`,
+/// `JdbcSinkConnector`/`JdbcSink`, and their full names).
 pub fn register(registry: &mut PluginRegistry) {
     registry.add_connector(
         ConnectorPlugin {
@@ -46,6 +54,15 @@ pub fn register(registry: &mut PluginRegistry) {
             factory: ConnectorFactory::Source(Arc::new(
                 || Box::new(JdbcSourceConnector::default()),
             )),
+        },
+        &[],
+    );
+    registry.add_connector(
+        ConnectorPlugin {
+            class: SINK_CLASS.to_string(),
+            version: VERSION.to_string(),
+            config_def: sink_config_def(),
+            factory: ConnectorFactory::Sink(Arc::new(|| Box::new(JdbcSinkConnector::default()))),
         },
         &[],
     );

@@ -1,0 +1,632 @@
+//! `JdbcSinkConnector`: writes records into PostgreSQL tables with multi-row statements, one
+//! transaction per `put` batch, retrying a failed batch `max.retries` times.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
+use ferroconnect_runtime::connector::{
+    Connector, ConnectorContext, SinkConnector, SinkTask, SinkTaskContext,
+};
+use ferroconnect_runtime::data::{Schema, SchemaRef, SinkRecord, Value};
+use ferroconnect_runtime::error::{ConnectError, ConnectResult};
+use sqlx::postgres::{PgArguments, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use super::conn::SINK_APPLICATION_NAME;
+use super::sink_config::{sink_config_def, InsertMode, PkMode, SinkConfig};
+use super::sink_sql::{delete_sql, insert_sql, update_sql, Column, Param, ParamKind};
+use super::table::quote_ident;
+use super::VERSION;
+
+/// Postgres' limit of bind parameters per statement.
+const MAX_PARAMS: usize = 65_535;
+
+/// The JDBC sink connector.
+#[derive(Default)]
+pub struct JdbcSinkConnector {
+    config: ConfigMap,
+}
+
+#[async_trait]
+impl Connector for JdbcSinkConnector {
+    fn version(&self) -> String {
+        VERSION.to_string()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        sink_config_def()
+    }
+
+    async fn start(
+        &mut self,
+        config: ConfigMap,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> ConnectResult<()> {
+        SinkConfig::parse(&config).map_err(ConnectError::config)?;
+        self.config = config;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone(); max_tasks.max(1)])
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for JdbcSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(JdbcSinkTask::default())
+    }
+}
+
+/// Which record parts a row is made of; records with the same shape share one statement.
+#[derive(Clone)]
+struct Shape {
+    table: String,
+    key_schema: Option<SchemaRef>,
+    value_schema: Option<SchemaRef>,
+}
+
+fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+impl Shape {
+    /// Same table, key schema and value schema.
+    fn same(&self, other: &Shape) -> bool {
+        self.same_key(other) && same_schema(&self.value_schema, &other.value_schema)
+    }
+    /// Same table and key schema (enough for deletes).
+    fn same_key(&self, other: &Shape) -> bool {
+        self.table == other.table && same_schema(&self.key_schema, &other.key_schema)
+    }
+}
+
+/// Where one column's value comes from.
+#[derive(Clone)]
+enum Source {
+    Topic,
+    Partition,
+    Offset,
+    /// The whole (primitive) key.
+    Key,
+    KeyField(usize),
+    ValueField(usize),
+}
+
+/// A resolved shape: the table's columns and where each value comes from.
+struct Layout {
+    shape: Shape,
+    table_sql: String,
+    cols: Vec<Column>,
+    sources: Vec<(Source, Arc<Schema>)>,
+    pk: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Write,
+    Delete,
+}
+
+/// The JDBC sink task.
+#[derive(Default)]
+pub struct JdbcSinkTask {
+    cfg: Option<SinkConfig>,
+    conn: Option<PgConnection>,
+    layouts: Vec<Layout>,
+}
+
+fn other(e: impl std::fmt::Display) -> ConnectError {
+    ConnectError::other(e.to_string())
+}
+
+impl JdbcSinkTask {
+    fn table_name(cfg: &SinkConfig, topic: &str) -> String {
+        let name = cfg.table_format.replace("${topic}", topic);
+        match name.split_once('.') {
+            Some((s, t)) => format!("{}.{}", quote_ident(s), quote_ident(t)),
+            None => quote_ident(&name),
+        }
+    }
+
+    /// The table's columns and types; empty if it does not exist.
+    async fn table_columns(
+        conn: &mut PgConnection,
+        table_sql: &str,
+    ) -> ConnectResult<HashMap<String, String>> {
+        let rows = sqlx::query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
+             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        )
+        .bind(table_sql.to_string())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| other(format!("Failed to read the columns of {table_sql}: {e}")))?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>(0).map_err(other)?,
+                    r.try_get::<String, _>(1).map_err(other)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Works out the columns of a record shape, creating or evolving the table if allowed.
+    async fn layout(
+        conn: &mut PgConnection,
+        cfg: &SinkConfig,
+        shape: Shape,
+    ) -> ConnectResult<Layout> {
+        let table = &shape.table;
+        let mut wanted: Vec<(String, Source, Arc<Schema>)> = Vec::new();
+        let opt_schema = |s: &Option<SchemaRef>, what: &str| {
+            s.clone().ok_or_else(|| {
+                ConnectError::data(format!(
+                    "JDBC sink needs a {what} schema (table {table}); use a converter with schemas"
+                ))
+            })
+        };
+        let int64 = ferroconnect_runtime::data::schemas::int64();
+        let mut pk: Vec<String> = Vec::new();
+        match cfg.pk_mode {
+            PkMode::None => {}
+            PkMode::Kafka => {
+                let names = if cfg.pk_fields.is_empty() {
+                    vec![
+                        "__connect_topic".to_string(),
+                        "__connect_partition".into(),
+                        "__connect_offset".into(),
+                    ]
+                } else {
+                    cfg.pk_fields.clone()
+                };
+                wanted.push((
+                    names[0].clone(),
+                    Source::Topic,
+                    ferroconnect_runtime::data::schemas::string(),
+                ));
+                wanted.push((
+                    names[1].clone(),
+                    Source::Partition,
+                    ferroconnect_runtime::data::schemas::int32(),
+                ));
+                wanted.push((names[2].clone(), Source::Offset, int64.clone()));
+                pk = names;
+            }
+            PkMode::RecordKey => {
+                let ks = opt_schema(&shape.key_schema, "key")?;
+                if ks.schema_type.is_primitive() {
+                    let name = cfg
+                        .pk_fields
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "__connect_key".into());
+                    wanted.push((name.clone(), Source::Key, ks.clone()));
+                    pk.push(name);
+                } else {
+                    for f in &ks.fields {
+                        if cfg.pk_fields.is_empty() || cfg.pk_fields.contains(&f.name) {
+                            wanted.push((
+                                f.name.clone(),
+                                Source::KeyField(f.index),
+                                f.schema.clone(),
+                            ));
+                            pk.push(f.name.clone());
+                        }
+                    }
+                }
+            }
+            PkMode::RecordValue => {
+                let vs = opt_schema(&shape.value_schema, "value")?;
+                for f in &vs.fields {
+                    if cfg.pk_fields.is_empty() || cfg.pk_fields.contains(&f.name) {
+                        wanted.push((
+                            f.name.clone(),
+                            Source::ValueField(f.index),
+                            f.schema.clone(),
+                        ));
+                        pk.push(f.name.clone());
+                    }
+                }
+            }
+        }
+        if let Some(missing) = cfg.pk_fields.iter().find(|f| {
+            cfg.pk_mode != PkMode::Kafka && cfg.pk_mode != PkMode::None && !pk.contains(f)
+        }) {
+            return Err(ConnectError::config(format!(
+                "pk.fields names '{missing}', which is not a field of the record's {}",
+                if cfg.pk_mode == PkMode::RecordKey {
+                    "key"
+                } else {
+                    "value"
+                }
+            )));
+        }
+        if let Some(vs) = &shape.value_schema {
+            if vs.schema_type != ferroconnect_runtime::data::SchemaType::Struct {
+                return Err(ConnectError::data(format!(
+                    "JDBC sink needs struct values (table {table}), got {}",
+                    vs.schema_type
+                )));
+            }
+            for f in &vs.fields {
+                let listed =
+                    cfg.fields_whitelist.is_empty() || cfg.fields_whitelist.contains(&f.name);
+                if listed && !pk.contains(&f.name) {
+                    wanted.push((
+                        f.name.clone(),
+                        Source::ValueField(f.index),
+                        f.schema.clone(),
+                    ));
+                }
+            }
+        }
+        let mut existing = Self::table_columns(conn, table).await?;
+        if existing.is_empty() {
+            if !cfg.auto_create {
+                return Err(ConnectError::other(format!(
+                    "Table {table} is missing and auto.create is disabled"
+                )));
+            }
+            let mut defs = Vec::new();
+            for (name, _, schema) in &wanted {
+                let ty = ParamKind::create_type(schema).ok_or_else(|| {
+                    ConnectError::data(format!(
+                        "Field '{name}' of type {} cannot be a column of {table}",
+                        schema.schema_type
+                    ))
+                })?;
+                let not_null = if schema.optional && !pk.contains(name) {
+                    ""
+                } else {
+                    " NOT NULL"
+                };
+                defs.push(format!("{} {ty}{not_null}", quote_ident(name)));
+            }
+            if !pk.is_empty() {
+                let keys: Vec<String> = pk.iter().map(|k| quote_ident(k)).collect();
+                defs.push(format!("PRIMARY KEY ({})", keys.join(",")));
+            }
+            let sql = format!("CREATE TABLE IF NOT EXISTS {table} ({})", defs.join(", "));
+            tracing::info!(%sql, "auto.create");
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| other(format!("Failed to create {table}: {e}")))?;
+            existing = Self::table_columns(conn, table).await?;
+        }
+        let missing: Vec<&(String, Source, Arc<Schema>)> = wanted
+            .iter()
+            .filter(|(n, _, _)| !existing.contains_key(n))
+            .collect();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|(n, _, _)| n.as_str()).collect();
+            if !cfg.auto_evolve {
+                return Err(ConnectError::other(format!(
+                    "Table {table} is missing columns ({}) and auto.evolve is disabled",
+                    names.join(", ")
+                )));
+            }
+            for (name, _, schema) in missing {
+                let ty = ParamKind::create_type(schema).ok_or_else(|| {
+                    ConnectError::data(format!(
+                        "Field '{name}' of type {} cannot be a column of {table}",
+                        schema.schema_type
+                    ))
+                })?;
+                if !schema.optional && schema.default.is_none() {
+                    return Err(ConnectError::other(format!(
+                        "Cannot ALTER TABLE {table} to add missing field '{name}': it is not optional and has no default value"
+                    )));
+                }
+                let sql = format!(
+                    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {ty}",
+                    quote_ident(name)
+                );
+                tracing::info!(%sql, "auto.evolve");
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| other(format!("Failed to alter {table}: {e}")))?;
+            }
+            existing = Self::table_columns(conn, table).await?;
+        }
+        let mut cols = Vec::new();
+        let mut sources = Vec::new();
+        for (name, source, schema) in wanted {
+            let kind = ParamKind::of(&schema).ok_or_else(|| {
+                ConnectError::data(format!(
+                    "Field '{name}' of type {} cannot be written to {table}",
+                    schema.schema_type
+                ))
+            })?;
+            let sql_type = existing
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| "text".into());
+            cols.push(Column {
+                name,
+                kind,
+                sql_type,
+            });
+            sources.push((source, schema));
+        }
+        Ok(Layout {
+            table_sql: table.clone(),
+            shape,
+            cols,
+            sources,
+            pk,
+        })
+    }
+
+    fn params(layout: &Layout, rec: &SinkRecord, only_pk: bool) -> ConnectResult<Vec<Param>> {
+        let r = &rec.record;
+        let mut out = Vec::with_capacity(layout.cols.len());
+        for (col, (source, schema)) in layout.cols.iter().zip(&layout.sources) {
+            if only_pk && !layout.pk.contains(&col.name) {
+                continue;
+            }
+            let field = |v: &Value, i: usize| -> Value {
+                v.as_struct()
+                    .and_then(|s| s.values().get(i).cloned())
+                    .unwrap_or(Value::Null)
+            };
+            let v = match source {
+                Source::Topic => Value::String(rec.original_topic.clone()),
+                Source::Partition => {
+                    Value::Int32(r.kafka_partition.unwrap_or(rec.original_partition))
+                }
+                Source::Offset => Value::Int64(rec.kafka_offset),
+                Source::Key => r.key.clone(),
+                Source::KeyField(i) => field(&r.key, *i),
+                Source::ValueField(i) => field(&r.value, *i),
+            };
+            out.push(Param::from_value(col.kind, schema, &v).map_err(|e| {
+                ConnectError::data(format!(
+                    "Column '{}' of {}: {e}",
+                    col.name, layout.table_sql
+                ))
+            })?);
+        }
+        Ok(out)
+    }
+
+    async fn execute(conn: &mut PgConnection, sql: String, params: &[Param]) -> ConnectResult<()> {
+        let mut args = PgArguments::default();
+        for p in params {
+            p.add_to(&mut args).map_err(other)?;
+        }
+        sqlx::query_with(AssertSqlSafe(sql), args)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| other(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Writes one run of same-shape, same-operation records.
+    async fn write_run(
+        conn: &mut PgConnection,
+        cfg: &SinkConfig,
+        layout: &Layout,
+        op: Op,
+        rows: Vec<Vec<Param>>,
+    ) -> ConnectResult<()> {
+        let ctx = |e: ConnectError| e.context(format!("Failed to write to {}", layout.table_sql));
+        if op == Op::Delete {
+            let pk_cols: Vec<Column> = layout
+                .cols
+                .iter()
+                .filter(|c| layout.pk.contains(&c.name))
+                .cloned()
+                .collect();
+            let per = (MAX_PARAMS / pk_cols.len().max(1)).clamp(1, cfg.batch_size);
+            for chunk in rows.chunks(per) {
+                let sql = delete_sql(&layout.table_sql, &pk_cols, chunk.len());
+                Self::execute(conn, sql, &chunk.concat())
+                    .await
+                    .map_err(ctx)?;
+            }
+            return Ok(());
+        }
+        match cfg.insert_mode {
+            InsertMode::Update => {
+                for row in rows {
+                    let sql = update_sql(&layout.table_sql, &layout.cols, &layout.pk);
+                    Self::execute(conn, sql, &row).await.map_err(ctx)?;
+                }
+            }
+            InsertMode::Insert | InsertMode::Upsert => {
+                let upsert = cfg.insert_mode == InsertMode::Upsert;
+                let rows = if upsert {
+                    dedupe_last(layout, rows)
+                } else {
+                    rows
+                };
+                let per = (MAX_PARAMS / layout.cols.len().max(1)).clamp(1, cfg.batch_size);
+                for chunk in rows.chunks(per) {
+                    let sql = insert_sql(
+                        &layout.table_sql,
+                        &layout.cols,
+                        &layout.pk,
+                        chunk.len(),
+                        upsert,
+                    );
+                    Self::execute(conn, sql, &chunk.concat())
+                        .await
+                        .map_err(ctx)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a batch in one transaction.
+    async fn write(&mut self, records: &[SinkRecord]) -> ConnectResult<()> {
+        let Some(cfg) = self.cfg.clone() else {
+            return Err(other("JdbcSinkTask was not started"));
+        };
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => {
+                cfg.conn
+                    .connect(SINK_APPLICATION_NAME, cfg.attempts, cfg.backoff)
+                    .await?
+            }
+        };
+        let result = self.write_on(&mut conn, &cfg, records).await;
+        if result.is_ok() || conn.ping().await.is_ok() {
+            self.conn = Some(conn);
+        }
+        result
+    }
+
+    async fn write_on(
+        &mut self,
+        conn: &mut PgConnection,
+        cfg: &SinkConfig,
+        records: &[SinkRecord],
+    ) -> ConnectResult<()> {
+        let mut tx = conn.begin().await.map_err(other)?;
+        let mut run: Option<(usize, Op, Vec<Vec<Param>>)> = None;
+        for rec in records {
+            let r = &rec.record;
+            let op = if r.value.is_null() {
+                if !cfg.delete_enabled {
+                    return Err(ConnectError::data(format!(
+                        "Record at {}-{} offset {} has a null value, but delete.enabled=false",
+                        rec.original_topic, rec.original_partition, rec.kafka_offset
+                    )));
+                }
+                Op::Delete
+            } else {
+                Op::Write
+            };
+            let shape = Shape {
+                table: Self::table_name(cfg, &r.topic),
+                key_schema: r.key_schema.clone(),
+                value_schema: if op == Op::Delete {
+                    None
+                } else {
+                    r.value_schema.clone()
+                },
+            };
+            let idx = match self.layouts.iter().position(|l| match op {
+                Op::Write => l.shape.same(&shape),
+                Op::Delete => l.shape.same_key(&shape),
+            }) {
+                Some(i) => i,
+                None => {
+                    let layout = Self::layout(&mut tx, cfg, shape).await?;
+                    self.layouts.push(layout);
+                    self.layouts.len() - 1
+                }
+            };
+            let params = Self::params(&self.layouts[idx], rec, op == Op::Delete)?;
+            match &mut run {
+                Some((i, o, rows)) if *i == idx && *o == op && rows.len() < cfg.batch_size => {
+                    rows.push(params)
+                }
+                _ => {
+                    if let Some((i, o, rows)) = run.take() {
+                        Self::write_run(&mut tx, cfg, &self.layouts[i], o, rows).await?;
+                    }
+                    run = Some((idx, op, vec![params]));
+                }
+            }
+        }
+        if let Some((i, o, rows)) = run.take() {
+            Self::write_run(&mut tx, cfg, &self.layouts[i], o, rows).await?;
+        }
+        tx.commit().await.map_err(other)?;
+        Ok(())
+    }
+}
+
+/// Keeps the last row of each primary key (one statement cannot upsert a key twice).
+fn dedupe_last(layout: &Layout, rows: Vec<Vec<Param>>) -> Vec<Vec<Param>> {
+    let pk_idx: Vec<usize> = layout
+        .cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| layout.pk.contains(&c.name))
+        .map(|(i, _)| i)
+        .collect();
+    let mut last: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let key: Vec<&Param> = pk_idx.iter().map(|&k| &r[k]).collect();
+        last.insert(format!("{key:?}"), i);
+    }
+    if last.len() == rows.len() {
+        return rows;
+    }
+    let keep: std::collections::HashSet<usize> = last.into_values().collect();
+    rows.into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[async_trait]
+impl SinkTask for JdbcSinkTask {
+    async fn start(
+        &mut self,
+        config: ConfigMap,
+        _context: Arc<dyn SinkTaskContext>,
+    ) -> ConnectResult<()> {
+        let cfg = SinkConfig::parse(&config).map_err(ConnectError::config)?;
+        self.conn = Some(
+            cfg.conn
+                .connect(SINK_APPLICATION_NAME, cfg.attempts, cfg.backoff)
+                .await?,
+        );
+        self.cfg = Some(cfg);
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (retries, backoff) = match &self.cfg {
+            Some(c) => (c.max_retries, c.retry_backoff),
+            None => (0, std::time::Duration::ZERO),
+        };
+        let mut attempt = 0;
+        loop {
+            match self.write(&records).await {
+                Ok(()) => return Ok(()),
+                Err(e)
+                    if attempt < retries
+                        && !matches!(e, ConnectError::Data(_) | ConnectError::Config(_)) =>
+                {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, retries, "JDBC sink write failed; retrying");
+                    // The table may have changed: re-read its columns on the next attempt.
+                    self.layouts.clear();
+                    tokio::time::sleep(backoff).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        if let Some(c) = self.conn.take() {
+            let _ = c.close().await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! The JDBC sink end to end: records with JSON schemas from a Tansu topic into a private
+//! PostgreSQL cluster through the worker binary, driven over REST: auto.create, upserts by
+//! record key, tombstone deletes and auto.evolve.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use ferroconnect_runtime::testkit::Postgres;
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use serde_json::json;
+
+fn key(id: i32) -> String {
+    json!({"schema": {"type": "struct", "name": "Key", "optional": false,
+                      "fields": [{"field": "id", "type": "int32", "optional": false}]},
+           "payload": {"id": id}})
+    .to_string()
+}
+
+fn value(id: i32, name: &str, extra: Option<&str>) -> String {
+    let mut fields = vec![
+        json!({"field": "id", "type": "int32", "optional": false}),
+        json!({"field": "name", "type": "string", "optional": true}),
+        json!({"field": "amount", "type": "bytes", "optional": true,
+               "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+               "parameters": {"scale": "2"}}),
+        json!({"field": "at", "type": "int64", "optional": false,
+               "name": "org.apache.kafka.connect.data.Timestamp", "version": 1}),
+    ];
+    // -12.34 → unscaled -1234 → "+y4=".
+    let mut payload = json!({"id": id, "name": name, "amount": "+y4=", "at": 1_704_164_645_678i64});
+    if let Some(e) = extra {
+        fields.push(json!({"field": "extra", "type": "string", "optional": true}));
+        payload["extra"] = json!(e);
+    }
+    json!({"schema": {"type": "struct", "name": "Order", "optional": false, "fields": fields},
+           "payload": payload})
+    .to_string()
+}
+
+async fn wait_sql(pg: &Postgres, sql: &str, expected: &str) {
+    wait_for(
+        &format!("`{sql}` to return {expected}"),
+        DEADLINE,
+        || async {
+            let got = pg.try_psql("postgres", sql);
+            (got.as_deref() == Ok(expected)).then_some(())
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upserts_deletes_and_evolves_a_created_table() {
+    let pg = Postgres::start();
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("sink_orders", 1).await;
+    let (k1, k2, k3) = (key(1), key(2), key(3));
+    let (v1, v2, v3) = (
+        value(1, "a", None),
+        value(2, "b", None),
+        value(3, "c", None),
+    );
+    kafka
+        .produce(
+            "sink_orders",
+            &[(Some(&k1), &v1), (Some(&k2), &v2), (Some(&k3), &v3)],
+        )
+        .await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "pg-sink",
+        json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+               "topics": "sink_orders",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id",
+               "auto.create": true, "auto.evolve": true, "delete.enabled": true,
+               "batch.size": 2}),
+    )
+    .await;
+    wait_sql(
+        &pg,
+        "SELECT string_agg(id || ':' || name || ':' || amount || ':' || at, ',' ORDER BY id) FROM sink_orders",
+        "1:a:-12.34:2024-01-02 03:04:05.678,2:b:-12.34:2024-01-02 03:04:05.678,3:c:-12.34:2024-01-02 03:04:05.678",
+    )
+    .await;
+    assert_eq!(
+        pg.psql(
+            "postgres",
+            "SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a \
+             ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             WHERE i.indrelid = 'sink_orders'::regclass AND i.indisprimary"
+        ),
+        "id"
+    );
+
+    // An update of id 1 (upsert), a tombstone for id 2, and a new optional field for id 4.
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.bootstrap)
+        .create()
+        .expect("producer");
+    let v1b = value(1, "a2", None);
+    let v4 = value(4, "d", Some("x"));
+    let k4 = key(4);
+    for (k, v) in [(&k1, Some(&v1b)), (&k2, None), (&k4, Some(&v4))] {
+        let mut rec = FutureRecord::<String, String>::to("sink_orders")
+            .key(k)
+            .partition(0);
+        if let Some(v) = v {
+            rec = rec.payload(v);
+        }
+        producer
+            .send(rec, Duration::from_secs(10))
+            .await
+            .map_err(|(e, _)| e)
+            .expect("produce");
+    }
+    wait_sql(
+        &pg,
+        "SELECT string_agg(id || ':' || name || ':' || coalesce(extra, '-'), ',' ORDER BY id) FROM sink_orders",
+        "1:a2:-,3:c:-,4:d:x",
+    )
+    .await;
+}
