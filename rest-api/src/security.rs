@@ -52,6 +52,41 @@ pub const REST_EXTENSION_CLASSES: &str = "rest.extension.classes";
 pub const ALLOW_ORIGIN: &str = "access.control.allow.origin";
 /// `access.control.allow.methods`.
 pub const ALLOW_METHODS: &str = "access.control.allow.methods";
+/// The JVM system property naming the JAAS file (read from `KAFKA_OPTS`).
+pub const JAAS_CONFIG_PROPERTY: &str = "java.security.auth.login.config";
+
+/// The credentials file of the JVM set-up: `KAFKA_OPTS` holding
+/// `-Djava.security.auth.login.config=<jaas file>`, whose `PropertyFileLoginModule` entry has
+/// `file="<credentials>"`. `Ok(None)` when `kafka_opts` names no JAAS file.
+pub fn jaas_credentials_file(kafka_opts: &str) -> Result<Option<PathBuf>, SecurityError> {
+    let flag = format!("-D{JAAS_CONFIG_PROPERTY}=");
+    let Some(jaas) = kafka_opts
+        .split_whitespace()
+        .find_map(|a| a.strip_prefix(flag.as_str()))
+        .map(|p| p.trim_matches('"'))
+    else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(jaas).map_err(|e| {
+        SecurityError(format!(
+            "cannot read the JAAS file {jaas} (-D{JAAS_CONFIG_PROPERTY} in KAFKA_OPTS): {e}"
+        ))
+    })?;
+    let file = text
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .find_map(|token| {
+            let value = token.strip_prefix("file=")?;
+            Some(value.trim_matches('"').to_string())
+        })
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| {
+            SecurityError(format!(
+                "the JAAS file {jaas} has no file=\"...\" option for PropertyFileLoginModule"
+            ))
+        })?;
+    Ok(Some(PathBuf::from(file)))
+}
+
 /// The message of a 401 answer (the JVM basic-auth filter's text).
 pub const UNAUTHORIZED_MESSAGE: &str = "User cannot access the resource.";
 
@@ -309,11 +344,18 @@ impl RestSecurity {
         let basic_auth = match credentials {
             Some(path) => Some(BasicAuth::from_file(&PathBuf::from(path), realm)?),
             None if wants_basic => {
-                return Err(SecurityError(format!(
-                    "{REST_EXTENSION_CLASSES} names BasicAuthSecurityRestExtension: set \
-                     {CREDENTIALS_FILE} to the credentials file (user: password lines) that the \
-                     JAAS PropertyFileLoginModule would read"
-                )))
+                let opts = std::env::var("KAFKA_OPTS").unwrap_or_default();
+                match jaas_credentials_file(&opts)? {
+                    Some(path) => Some(BasicAuth::from_file(&path, realm)?),
+                    None => {
+                        return Err(SecurityError(format!(
+                            "{REST_EXTENSION_CLASSES} names BasicAuthSecurityRestExtension: set \
+                             {CREDENTIALS_FILE} to the credentials file (user: password lines) \
+                             that the JAAS PropertyFileLoginModule would read, or point \
+                             -D{JAAS_CONFIG_PROPERTY} in KAFKA_OPTS at the JAAS file"
+                        )))
+                    }
+                }
             }
             None => None,
         };

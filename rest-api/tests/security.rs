@@ -202,6 +202,38 @@ async fn cors_preflight_is_answered_without_credentials() {
 }
 
 #[test]
+fn the_jvm_jaas_file_in_kafka_opts_names_the_credentials_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let jaas = dir.path().join("connect_jaas.conf");
+    std::fs::write(
+        &jaas,
+        "KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file=\"/opt/kafka/config/connect.password\";\n};\n",
+    )
+    .unwrap();
+    let opts = format!(
+        "-Xmx512m -Djava.security.auth.login.config={} -Dfoo=bar",
+        jaas.display()
+    );
+    let file = ferroconnect_rest_api::security::jaas_credentials_file(&opts).unwrap();
+    assert_eq!(
+        file,
+        Some(std::path::PathBuf::from(
+            "/opt/kafka/config/connect.password"
+        ))
+    );
+    assert_eq!(
+        ferroconnect_rest_api::security::jaas_credentials_file("-Xmx1g").unwrap(),
+        None
+    );
+    let e = ferroconnect_rest_api::security::jaas_credentials_file(
+        "-Djava.security.auth.login.config=/nonexistent/jaas.conf",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("/nonexistent/jaas.conf"), "{e}");
+}
+
+#[test]
 fn unusable_settings_are_refused_naming_the_key() {
     let err = |pairs: &[(&str, &str)], https: bool| {
         RestSecurity::from_worker_props(&props(pairs), https)
