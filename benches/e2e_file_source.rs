@@ -149,15 +149,19 @@ async fn main() {
     let bare = bare_producer(&broker.bootstrap, &bare_topic, n);
     row("bare rdkafka producer (same bytes)", n, bytes, bare, None);
 
-    for (label, overrides) in [
-        ("ferroconnect, same producer settings", true),
-        ("ferroconnect, default settings", false),
+    for (label, overrides, metrics) in [
+        ("ferroconnect, same producer settings", true, "true"),
+        ("ferroconnect, same settings, metrics off", true, "false"),
+        ("ferroconnect, default settings", false, "true"),
     ] {
         let topic = unique("bench-src");
         kafka.create_topic(&topic, 1).await;
         let w = WorkerProc::start(
             &broker.bootstrap,
-            &[("offset.flush.interval.ms", "10000")],
+            &[
+                ("offset.flush.interval.ms", "10000"),
+                ("metrics.enabled", metrics),
+            ],
             &[],
         )
         .await;
@@ -176,7 +180,7 @@ async fn main() {
             .expect("join");
         let elapsed = done - start;
         row(label, n, bytes, elapsed, w.proc_status_kib("VmHWM"));
-        if overrides {
+        if overrides && metrics == "true" {
             println!(
                 "\nratio to the bare producer: {:.0} %",
                 100.0 * bare.as_secs_f64() / elapsed.as_secs_f64()
