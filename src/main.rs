@@ -4,6 +4,7 @@
 mod cli;
 mod connector_files;
 mod metrics_listener;
+mod rest_listeners;
 mod standalone;
 
 use std::process::ExitCode;

@@ -1,14 +1,12 @@
 //! `ferroconnect standalone`: one worker, offsets and connector configs on local disk, the
 //! REST API on the configured listener, graceful shutdown on SIGTERM/SIGINT.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
 use ferroconnect_rest_api::metrics::MetricsRenderer;
-use ferroconnect_rest_api::security::RestSecurity;
 use ferroconnect_runtime::config::{properties, WorkerConfig};
 use ferroconnect_runtime::herder::Herder;
 use ferroconnect_runtime::plugins::PluginRegistry;
@@ -51,15 +49,10 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
         .iter()
         .map(|f| connector_files::load(f))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let listener = config
-        .listeners
-        .first()
-        .cloned()
-        .ok_or_else(|| anyhow!("no REST listener configured"))?;
     ferroconnect_runtime::metrics::WorkerMetrics::from_config(&config)
         .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
-    let security = RestSecurity::from_worker_props(&config.props, listener.scheme == "https")
-        .map_err(|e| anyhow!("invalid worker config {}: {e}", worker_properties.display()))?;
+    let rest_plan = crate::rest_listeners::plan(&config)
+        .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
     let config = Arc::new(config);
 
     let registry = Arc::new(build_registry());
@@ -67,31 +60,13 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
     let configs = Arc::new(FileConfigStore::beside(&offset_file)?);
     let herder = StandaloneHerder::create(config.clone(), registry, offsets, configs);
 
-    let host = if listener.host.is_empty() {
-        "0.0.0.0"
-    } else {
-        listener.host.as_str()
-    };
-    let addr: SocketAddr = format!("{host}:{}", listener.port)
-        .parse()
-        .or_else(|_| format!("[{host}]:{}", listener.port).parse())
-        .with_context(|| format!("invalid listener host {host}"))?;
-    let tcp = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
     let router = ferroconnect_rest_api::router(herder.clone() as Arc<dyn Herder>, loggers);
     let worker = herder.worker().clone();
     let renderer: MetricsRenderer = Arc::new(move || worker.render_metrics());
     let router = ferroconnect_rest_api::metrics::with_metrics(router, renderer.clone());
     let metrics_server = crate::metrics_listener::start(&config, renderer).await?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let stopped = async {
-            let _ = stop_rx.await;
-        };
-        ferroconnect_rest_api::security::serve_secure(tcp, router, &security, stopped).await
-    });
-    info!(%addr, scheme = %listener.scheme, worker_id = %config.worker_id(), elapsed_ms = started.elapsed().as_millis() as u64, "REST server listening");
+    let rest_servers = crate::rest_listeners::start(rest_plan, router).await?;
+    info!(worker_id = %config.worker_id(), elapsed_ms = started.elapsed().as_millis() as u64, "REST server listening");
 
     if let Err(e) = herder.start().await {
         error!(error = %e, "cannot restore the stored connectors");
@@ -118,16 +93,11 @@ pub async fn run(log: &LogArgs, worker_properties: &Path, files: &[PathBuf]) -> 
     shutdown_signal().await;
     info!("shutting down: stopping connectors and tasks, flushing offsets");
     herder.stop().await;
-    let _ = stop_tx.send(());
     if let Some((stop, server)) = metrics_server {
         let _ = stop.send(());
         let _ = server.await;
     }
-    match server.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => error!(error = %e, "REST server error"),
-        Err(e) => error!(error = %e, "REST server task failed"),
-    }
+    rest_servers.stop().await;
     info!("stopped");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! End to end over the real binary: config providers (`${env:…}`, `${file:…}`) resolve when
 //! tasks start and never leak into logs or REST answers; a FAILED task heals itself with
 //! `task.auto.restart.enable=true` once its cause is gone; an HTTPS listener with basic auth
-//! rejects and accepts what it must.
+//! (beside a plain HTTP listener) rejects and accepts what it must.
 
 mod common;
 
@@ -330,11 +330,12 @@ async fn https_listener_with_basic_auth_rejects_and_accepts() {
     let broker = Tansu::start();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let http_port = free_port();
     let (cert_pem, cert_path, key_path) = write_pem(dir.path());
     let creds = dir.path().join("credentials.properties");
     std::fs::write(&creds, "admin: adm1n-pw\nviewer: v1ew\n").unwrap();
     let props = format!(
-        "bootstrap.servers={}\nlisteners=https://127.0.0.1:{port}\n\
+        "bootstrap.servers={}\nlisteners=https://127.0.0.1:{port},http://127.0.0.1:{http_port}\n\
          key.converter=org.apache.kafka.connect.json.JsonConverter\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\n\
          offset.storage.file.filename={}\n\
@@ -448,6 +449,22 @@ async fn https_listener_with_basic_auth_rejects_and_accepts() {
         .build()
         .unwrap();
     assert!(untrusting.get(url("/")).send().await.is_err());
+    // The plain HTTP listener beside it has the same API and the same basic auth.
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("http://127.0.0.1:{http_port}/connectors"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = http
+        .get(format!("http://127.0.0.1:{http_port}/connectors"))
+        .basic_auth("admin", Some("adm1n-pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!(["sink"]));
     assert!(!w.log().contains("adm1n-pw"));
     let _ = w.child.kill();
 }
