@@ -9,7 +9,7 @@ use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
 use ferroconnect_runtime::connector::{
     Connector, ConnectorContext, SinkConnector, SinkTask, SinkTaskContext,
 };
-use ferroconnect_runtime::data::{Schema, SchemaRef, SinkRecord, Value};
+use ferroconnect_runtime::data::{Schema, SchemaRef, SinkRecord, TopicPartition, Value};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use sqlx::postgres::{PgArguments, PgConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
@@ -124,6 +124,9 @@ pub struct JdbcSinkTask {
     cfg: Option<SinkConfig>,
     conn: Option<PgConnection>,
     layouts: Vec<Layout>,
+    context: Option<Arc<dyn SinkTaskContext>>,
+    /// exactly.once: the next offset to write per partition, as stored in the database.
+    written: HashMap<TopicPartition, i64>,
 }
 
 fn other(e: impl std::fmt::Display) -> ConnectError {
@@ -549,7 +552,78 @@ impl JdbcSinkTask {
         if let Some((i, o, rows)) = run.take() {
             Self::write_run(&mut tx, cfg, &self.layouts[i], o, rows).await?;
         }
+        let mut next: HashMap<TopicPartition, i64> = HashMap::new();
+        if let Some((table, name)) = &cfg.exactly_once {
+            for rec in records {
+                let tp = TopicPartition::new(rec.original_topic.clone(), rec.original_partition);
+                let n = next.entry(tp).or_insert(0);
+                *n = (*n).max(rec.original_offset + 1);
+            }
+            for (tp, offset) in &next {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO {table} (connector, topic, kafka_partition, next_offset) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (connector, topic, kafka_partition) \
+                     DO UPDATE SET next_offset = EXCLUDED.next_offset"
+                )))
+                .bind(name.clone())
+                .bind(tp.topic.clone())
+                .bind(tp.partition)
+                .bind(*offset)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| other(format!("Failed to store offsets in {table}: {e}")))?;
+            }
+        }
         tx.commit().await.map_err(other)?;
+        self.written.extend(next);
+        Ok(())
+    }
+
+    /// exactly.once: creates the offsets table if needed and loads the stored offsets of
+    /// `partitions`, rewinding the consumer to them.
+    async fn load_offsets(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
+        let Some(cfg) = self.cfg.clone() else {
+            return Ok(());
+        };
+        let Some((table, name)) = &cfg.exactly_once else {
+            return Ok(());
+        };
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE TABLE IF NOT EXISTS {table} (connector text NOT NULL, topic text NOT NULL, \
+             kafka_partition int NOT NULL, next_offset bigint NOT NULL, \
+             PRIMARY KEY (connector, topic, kafka_partition))"
+        )))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| other(format!("Failed to create the offsets table {table}: {e}")))?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT topic, kafka_partition, next_offset FROM {table} WHERE connector = $1"
+        )))
+        .bind(name.clone())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| other(format!("Failed to read offsets from {table}: {e}")))?;
+        let mut resets = HashMap::new();
+        for r in rows {
+            let tp = TopicPartition::new(
+                r.try_get::<String, _>(0).map_err(other)?,
+                r.try_get::<i32, _>(1).map_err(other)?,
+            );
+            let offset: i64 = r.try_get(2).map_err(other)?;
+            if partitions.contains(&tp) {
+                resets.insert(tp.clone(), offset);
+                self.written.insert(tp, offset);
+            }
+        }
+        if !resets.is_empty() {
+            tracing::info!(?resets, "JDBC sink resumes from offsets stored in {table}");
+            if let Some(ctx) = &self.context {
+                ctx.reset_offsets(resets);
+            }
+        }
         Ok(())
     }
 }
@@ -584,7 +658,7 @@ impl SinkTask for JdbcSinkTask {
     async fn start(
         &mut self,
         config: ConfigMap,
-        _context: Arc<dyn SinkTaskContext>,
+        context: Arc<dyn SinkTaskContext>,
     ) -> ConnectResult<()> {
         let cfg = SinkConfig::parse(&config).map_err(ConnectError::config)?;
         self.conn = Some(
@@ -593,10 +667,25 @@ impl SinkTask for JdbcSinkTask {
                 .await?,
         );
         self.cfg = Some(cfg);
+        self.context = Some(context);
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+    async fn open(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
+        self.load_offsets(partitions).await
+    }
+
+    async fn put(&mut self, mut records: Vec<SinkRecord>) -> ConnectResult<()> {
+        if !self.written.is_empty() {
+            // exactly.once: drop what an earlier transaction already wrote (redelivery after a
+            // crash, or a rewind that has not taken effect yet).
+            records.retain(|r| {
+                let tp = TopicPartition::new(r.original_topic.clone(), r.original_partition);
+                self.written
+                    .get(&tp)
+                    .is_none_or(|&next| r.original_offset >= next)
+            });
+        }
         if records.is_empty() {
             return Ok(());
         }

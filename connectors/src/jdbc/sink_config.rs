@@ -7,6 +7,7 @@ use ferroconnect_runtime::config::{
 };
 
 use super::conn::{parse_url, ConnInfo};
+use super::table::quote_ident;
 
 /// How records are written (`insert.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +170,16 @@ pub fn sink_config_def() -> ConfigDef {
             Some("ALWAYS"),
             "Identifiers are always quoted.",
         ))
+        .define(key(EXACTLY_ONCE_CONFIG, Boolean, Some("false"), "Ferroconnect extension: store the consumed offsets in a table in the same transaction as the rows, and skip records already written, so a crash never duplicates a row."))
+        .define(key(OFFSETS_TABLE_CONFIG, String, Some(DEFAULT_OFFSETS_TABLE), "Ferroconnect extension: the table holding the offsets when exactly.once=true (created if missing)."))
 }
+
+/// Config key (Ferroconnect extension) turning on exactly-once writes.
+pub const EXACTLY_ONCE_CONFIG: &str = "exactly.once";
+/// Config key (Ferroconnect extension) naming the offsets table.
+pub const OFFSETS_TABLE_CONFIG: &str = "exactly.once.offsets.table";
+/// Default offsets table.
+pub const DEFAULT_OFFSETS_TABLE: &str = "__ferroconnect_sink_offsets";
 
 /// The parsed sink config.
 #[derive(Debug, Clone)]
@@ -202,6 +212,8 @@ pub struct SinkConfig {
     pub max_retries: u32,
     /// `retry.backoff.ms`.
     pub retry_backoff: Duration,
+    /// `exactly.once`: the offsets table (quoted) and the connector name, when on.
+    pub exactly_once: Option<(String, String)>,
 }
 
 impl SinkConfig {
@@ -261,6 +273,16 @@ impl SinkConfig {
             auto_evolve: r.boolean("auto.evolve")?,
             max_retries: r.long("max.retries")?.clamp(0, u32::MAX as i64) as u32,
             retry_backoff: Duration::from_millis(r.long("retry.backoff.ms")?.max(0) as u64),
+            exactly_once: if r.boolean(EXACTLY_ONCE_CONFIG)? {
+                let table = r.string(OFFSETS_TABLE_CONFIG)?;
+                let table = match table.split_once('.') {
+                    Some((s, t)) => format!("{}.{}", quote_ident(s), quote_ident(t)),
+                    None => quote_ident(&table),
+                };
+                Some((table, map.get("name").cloned().unwrap_or_default()))
+            } else {
+                None
+            },
         })
     }
 }
