@@ -104,6 +104,14 @@ async fn env_and_file_references_resolve_at_task_start_and_never_leak() {
     };
     assert_eq!(written, "one\ntwo\n");
 
+    // Offsets are read with the resolved config (the topic came from the environment).
+    wait_for("the sink's committed offsets", DEADLINE, || async {
+        let r = w.get("/connectors/sink/offsets").await;
+        (r.status == 200 && r.body["offsets"][0]["partition"]["kafka_topic"] == topic.as_str())
+            .then_some(())
+    })
+    .await;
+
     // The stored and shown config keeps the references.
     let r = w.get("/connectors/sink/config").await;
     assert_eq!(r.body["file"], raw["file"]);

@@ -272,6 +272,24 @@ impl StandaloneHerder {
         entry
     }
 
+    /// The connector's config with provider references resolved, for calls outside the
+    /// connector and task lifecycle (offsets: client settings, the connector's hooks). The
+    /// resolved values are registered for redaction; a failure is a 400 naming the key.
+    pub(crate) fn resolved_config(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+    ) -> Result<ConfigMap, HerderError> {
+        let mut secrets = Vec::new();
+        let resolved = self
+            .worker_config
+            .providers
+            .resolve_collecting(config, &mut secrets)
+            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+        self.status.add_secrets(name, secrets);
+        Ok(resolved)
+    }
+
     /// The running connector's task configs with config provider references put back, so
     /// what the herder keeps and shows holds no resolved secret.
     pub(crate) async fn task_configs(

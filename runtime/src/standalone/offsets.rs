@@ -186,15 +186,12 @@ impl StandaloneHerder {
                 })
                 .collect(),
             ConnectorFactory::Sink(_) => {
-                let mut list = self
-                    .worker
-                    .sink_offsets(name, &entry.config)
-                    .await
-                    .map_err(|e| {
-                        HerderError::Internal(format!(
-                            "Failed to retrieve consumer group offsets for sink connector {name}: {e}"
-                        ))
-                    })?;
+                let config = self.resolved_config(name, &entry.config)?;
+                let mut list = self.worker.sink_offsets(name, &config).await.map_err(|e| {
+                    HerderError::Internal(format!(
+                        "Failed to retrieve consumer group offsets for sink connector {name}: {e}"
+                    ))
+                })?;
                 list.sort_by(|a, b| {
                     a.0.topic
                         .cmp(&b.0.topic)
@@ -228,6 +225,7 @@ impl StandaloneHerder {
             )));
         }
         let plugin = self.plugin_of(&entry.config)?.clone();
+        let config = self.resolved_config(name, &entry.config)?;
         let reset = offsets.is_none();
         match &plugin.factory {
             ConnectorFactory::Source(factory) => {
@@ -241,8 +239,8 @@ impl StandaloneHerder {
                         .collect(),
                 };
                 let acknowledged = factory()
-                    .alter_offsets(&entry.config, &entries)
-                    .map_err(|e| bad(e.to_string()))?;
+                    .alter_offsets(&config, &entries)
+                    .map_err(|e| bad(self.status.redact(name, &e.to_string())))?;
                 self.worker
                     .alter_source_offsets(name, entries)
                     .map_err(|e| {
@@ -257,7 +255,7 @@ impl StandaloneHerder {
                     Some(o) => parse_sink_offsets(o)?,
                     None => self
                         .worker
-                        .sink_offsets(name, &entry.config)
+                        .sink_offsets(name, &config)
                         .await
                         .map_err(|e| {
                             HerderError::Internal(format!(
@@ -269,10 +267,10 @@ impl StandaloneHerder {
                         .collect(),
                 };
                 let acknowledged = factory()
-                    .alter_offsets(&entry.config, &entries)
-                    .map_err(|e| bad(e.to_string()))?;
+                    .alter_offsets(&config, &entries)
+                    .map_err(|e| bad(self.status.redact(name, &e.to_string())))?;
                 self.worker
-                    .alter_sink_offsets(name, &entry.config, entries)
+                    .alter_sink_offsets(name, &config, entries)
                     .await
                     .map_err(|e| {
                         HerderError::Internal(format!(
