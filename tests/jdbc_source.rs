@@ -421,3 +421,46 @@ async fn discovered_tables_spread_over_tasks_and_new_tables_are_picked_up() {
     );
     assert_eq!(payload(&kafka.consume("d-t4", 1)[0])["v"], "t4");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_table_is_split_over_tasks_by_page_ranges_without_overlap() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE big (id int primary key, pad text); \
+         INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 3000) g",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("split-big", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "split",
+        json!({"connector.class": "JdbcSource", "tasks.max": 3,
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "bulk", "table.whitelist": "big", "topic.prefix": "split-",
+               "poll.interval.ms": 600000, "batch.max.rows": 500}),
+    )
+    .await;
+    running(&w, "split", 3).await;
+    let got = kafka.consume("split-big", 3000);
+    let mut ids: Vec<i64> = got
+        .iter()
+        .map(|c| payload(c)["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (1..=3000).collect::<Vec<_>>());
+    kafka.assert_exactly(
+        "split-big",
+        3000,
+        Duration::from_secs(1),
+        "slices overlapped",
+    );
+    let log = w.log();
+    for i in 1..=3 {
+        assert!(
+            log.contains(&format!("slice {i}/3")),
+            "no slice {i}/3 in the log"
+        );
+    }
+}

@@ -114,6 +114,10 @@ pub struct Querier {
     pub next_poll: Instant,
     running: Option<Running>,
     pending: VecDeque<Row_>,
+    /// Bulk mode: this querier reads slice `i` of `n` of the table's pages.
+    slice: Option<(u32, u32)>,
+    /// The page range of the current query (`None` end = to the end of the table).
+    pages: Option<(i64, Option<i64>)>,
 }
 
 impl Querier {
@@ -210,6 +214,8 @@ impl Querier {
             next_poll: Instant::now(),
             running: None,
             pending: VecDeque::new(),
+            slice: None,
+            pages: None,
         }
     }
 
@@ -237,11 +243,50 @@ impl Querier {
         &self.label
     }
 
-    fn base_sql(&self, cfg: &SourceConfig) -> String {
-        match &self.table {
-            Some(t) => format!("SELECT * FROM {}", t.quoted()),
-            None => cfg.query.clone(),
+    /// Splits a bulk table: this querier reads only slice `index` of `count` of its pages.
+    pub fn set_slice(&mut self, index: u32, count: u32) {
+        if count > 1 && index < count {
+            self.slice = Some((index, count));
+            self.label = format!("{} (slice {}/{count})", self.label, index + 1);
         }
+    }
+
+    fn base_sql(&self, cfg: &SourceConfig) -> String {
+        match (&self.table, self.pages) {
+            (Some(t), Some((start, end))) => {
+                let upper = end
+                    .map(|e| format!(" AND ctid < '({e},0)'::tid"))
+                    .unwrap_or_default();
+                format!(
+                    "SELECT * FROM {} WHERE ctid >= '({start},0)'::tid{upper}",
+                    t.quoted()
+                )
+            }
+            (Some(t), None) => format!("SELECT * FROM {}", t.quoted()),
+            (None, _) => cfg.query.clone(),
+        }
+    }
+
+    /// Bulk slices: the page range of this slice, from the table's current size (the last
+    /// slice is open-ended, so pages added meanwhile are read too).
+    async fn slice_pages(
+        &self,
+        conn: &mut PgConnection,
+    ) -> ConnectResult<Option<(i64, Option<i64>)>> {
+        let (Some((i, n)), Some(t)) = (self.slice, &self.table) else {
+            return Ok(None);
+        };
+        let pages: i64 = sqlx::query_scalar(
+            "SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::int8",
+        )
+        .bind(t.quoted())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| ConnectError::other(format!("Failed to size {}: {e}", self.label)))?;
+        let (i, n) = (i as i64, n as i64);
+        let start = pages * i / n;
+        let end = (i + 1 < n).then(|| pages * (i + 1) / n);
+        Ok(Some((start, end)))
     }
 
     fn ts_expr(cfg: &SourceConfig) -> String {
@@ -427,6 +472,10 @@ impl Querier {
             }
         } else {
             None
+        };
+        self.pages = match self.slice_pages(&mut conn).await {
+            Ok(p) => p,
+            Err(e) => return Err((conn, e)),
         };
         let (sql, params) = self.sql(cfg, end);
         let plan = match self.plan(&mut conn, cfg, &sql).await {

@@ -15,7 +15,7 @@ use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
-use super::config::{source_config_def, SourceConfig, TABLES_CONFIG};
+use super::config::{source_config_def, Mode, SourceConfig, TABLES_CONFIG};
 use super::conn::SOURCE_APPLICATION_NAME;
 use super::querier::{Position, Querier};
 use super::table::{filter_tables, list_tables, resolve_whitelist, TableId};
@@ -100,6 +100,24 @@ impl Connector for JdbcSourceConnector {
             tracing::warn!("JDBC source found no tables to copy; no tasks are started");
             return Ok(Vec::new());
         }
+        // Bulk mode with more tasks than tables: split each table into page ranges.
+        let slices = if cfg.mode == Mode::Bulk {
+            (max_tasks / entries.len()).max(1)
+        } else {
+            1
+        };
+        let entries: Vec<serde_json::Value> = entries
+            .into_iter()
+            .flat_map(|e| {
+                (0..slices).map(move |i| {
+                    if slices == 1 {
+                        e.clone()
+                    } else {
+                        serde_json::json!({"table": e.clone(), "slice": [i, slices]})
+                    }
+                })
+            })
+            .collect();
         let n = max_tasks.clamp(1, entries.len());
         let mut groups: Vec<Vec<serde_json::Value>> = vec![Vec::new(); n];
         for (i, e) in entries.into_iter().enumerate() {
@@ -193,7 +211,7 @@ impl SourceConnector for JdbcSourceConnector {
 /// The JDBC source task.
 #[derive(Default)]
 pub struct JdbcSourceTask {
-    cfg: Option<SourceConfig>,
+    cfg: Option<Arc<SourceConfig>>,
     conn: Option<PgConnection>,
     queriers: Vec<Querier>,
     /// Index of the querier whose query is being read.
@@ -233,28 +251,40 @@ impl SourceTask for JdbcSourceTask {
             let entries: Vec<serde_json::Value> = serde_json::from_str(&raw).map_err(|e| {
                 ConnectError::config(format!("Invalid task config '{TABLES_CONFIG}': {e}"))
             })?;
-            let mut tables = Vec::new();
-            let mut names = Vec::new();
             for e in entries {
-                match e {
-                    serde_json::Value::String(n) => names.push(n),
-                    serde_json::Value::Array(pair) if pair.len() == 2 => tables.push(TableId {
+                // An entry is a whitelist name, a [schema, name] pair, or either of those with
+                // a bulk slice: {"table": entry, "slice": [index, count]}.
+                let (entry, slice) = match &e {
+                    serde_json::Value::Object(o) => (
+                        o.get("table").cloned().unwrap_or_default(),
+                        o.get("slice").and_then(|s| {
+                            Some((s.get(0)?.as_u64()? as u32, s.get(1)?.as_u64()? as u32))
+                        }),
+                    ),
+                    _ => (e.clone(), None),
+                };
+                let table = match entry {
+                    serde_json::Value::String(n) => {
+                        resolve_whitelist(&mut conn, &cfg, std::slice::from_ref(&n))
+                            .await?
+                            .remove(0)
+                    }
+                    serde_json::Value::Array(pair) if pair.len() == 2 => TableId {
                         schema: pair[0].as_str().unwrap_or_default().to_string(),
                         name: pair[1].as_str().unwrap_or_default().to_string(),
-                    }),
+                    },
                     other => {
                         return Err(ConnectError::config(format!(
                             "Invalid table {other} in task config '{TABLES_CONFIG}'"
                         )))
                     }
+                };
+                let mut q =
+                    Querier::for_table(&mut conn, &cfg, table, context.offsets.as_ref()).await?;
+                if let Some((i, n)) = slice {
+                    q.set_slice(i, n);
                 }
-            }
-            if !names.is_empty() {
-                tables.extend(resolve_whitelist(&mut conn, &cfg, &names).await?);
-            }
-            for t in tables {
-                self.queriers
-                    .push(Querier::for_table(&mut conn, &cfg, t, context.offsets.as_ref()).await?);
+                self.queriers.push(q);
             }
         }
         tracing::info!(
@@ -263,7 +293,7 @@ impl SourceTask for JdbcSourceTask {
             "JDBC source task started"
         );
         self.conn = Some(conn);
-        self.cfg = Some(cfg);
+        self.cfg = Some(Arc::new(cfg));
         Ok(())
     }
 
