@@ -595,6 +595,27 @@ async fn tolerance_all_skips_bad_records_and_sends_them_to_the_dlq_with_context(
     );
     assert!(headers.contains_key("__connect.errors.exception.message"));
     assert!(headers["__connect.errors.exception.stacktrace"].contains("DataException"));
+    // task-error-metrics count the skipped record and its DLQ write; the sink read 3 and put 2.
+    let text = s.worker.render_metrics();
+    for (name, want) in [
+        ("kafka_connect_task_error_total_record_failures", 1),
+        ("kafka_connect_task_error_total_record_errors", 1),
+        ("kafka_connect_task_error_total_records_skipped", 1),
+        ("kafka_connect_task_error_total_errors_logged", 1),
+        (
+            "kafka_connect_task_error_deadletterqueue_produce_requests",
+            1,
+        ),
+        (
+            "kafka_connect_task_error_deadletterqueue_produce_failures",
+            0,
+        ),
+        ("kafka_connect_sink_task_sink_record_read_total", 3),
+        ("kafka_connect_sink_task_sink_record_send_total", 2),
+    ] {
+        let series = format!("{name}{{connector=\"tol\",task=\"0\"}} {want}");
+        assert!(text.lines().any(|l| l == series), "{series}\n{text}");
+    }
     s.worker.stop_all().await;
     assert_eq!(
         s.worker.sink_offsets("tol", &config).await.unwrap(),
