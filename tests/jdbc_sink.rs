@@ -175,3 +175,56 @@ async fn exactly_once_sink_writes_no_duplicates_after_a_kill_9() {
         "110"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn types_round_trip_from_a_source_table_through_kafka_into_a_created_table() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE kinds (a smallint not null, b bigint, c numeric(10,2), d real, e double precision, \
+         f boolean, g text, h bytea, i date, j timestamptz, k uuid, l jsonb, n time, o varchar(20))",
+    );
+    pg.psql(
+        "postgres",
+        "INSERT INTO kinds VALUES (7, 9000000000, -12.34, 1.5, 2.25, true, 'héllo', '\\x0102', \
+         '2024-01-02', '2024-01-02 03:04:05.678+00', '12345678-9abc-def0-0123-456789abcdef', \
+         '{\"x\": 1}', '01:00:00.5', 'v'), \
+         (8, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("rt-kinds", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let url = format!(
+        "{}?user=postgres&password=postgres",
+        pg.jdbc_url("postgres")
+    );
+    w.create(
+        "rt-src",
+        json!({"connector.class": "JdbcSource", "connection.url": url, "mode": "bulk",
+               "table.whitelist": "kinds", "topic.prefix": "rt-", "poll.interval.ms": 600000}),
+    )
+    .await;
+    w.create(
+        "rt-sink",
+        json!({"connector.class": "JdbcSink", "connection.url": url, "topics": "rt-kinds",
+               "table.name.format": "copy_${topic}", "auto.create": true}),
+    )
+    .await;
+    // Connect's Timestamp has no zone: auto.create makes `timestamp` columns (read as UTC).
+    let cols =
+        |j: &str| format!("a, b, c, d, e, f, g, encode(h, 'hex'), i, {j}, k::text, l::text, n, o");
+    let original = pg.psql(
+        "postgres",
+        &format!(
+            "SELECT {} FROM kinds ORDER BY a",
+            cols("j AT TIME ZONE 'UTC'")
+        ),
+    );
+    wait_sql(
+        &pg,
+        &format!("SELECT {} FROM \"copy_rt-kinds\" ORDER BY a", cols("j")),
+        &original,
+    )
+    .await;
+}
