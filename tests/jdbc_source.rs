@@ -464,3 +464,37 @@ async fn bulk_table_is_split_over_tasks_by_page_ranges_without_overlap() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_reconnects_after_a_database_restart_without_losing_or_repeating_rows() {
+    let mut pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE ev (id int primary key, v text); INSERT INTO ev VALUES (1, 'a'), (2, 'b')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("re-ev", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "re",
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": "ev",
+               "topic.prefix": "re-", "poll.interval.ms": 100, "connection.backoff.ms": 200}),
+    )
+    .await;
+    kafka.consume("re-ev", 2);
+    pg.restart();
+    pg.psql("postgres", "INSERT INTO ev VALUES (3, 'c')");
+    let got = kafka.consume("re-ev", 3);
+    assert_eq!(payload(&got[2])["id"], 3);
+    kafka.assert_exactly(
+        "re-ev",
+        3,
+        Duration::from_secs(1),
+        "rows repeated after reconnecting",
+    );
+    running(&w, "re", 1).await;
+    assert!(w.log().contains("JDBC source query failed; reconnecting"));
+}

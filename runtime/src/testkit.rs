@@ -3,7 +3,7 @@
 //! owns them.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -200,11 +200,23 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let child = Self::as_server_user(bin.join("postgres"), root)
+        let child = Self::spawn_server(&dir, port, root);
+        let pg = Postgres { child, dir, port };
+        pg.wait_ready();
+        pg
+    }
+
+    fn spawn_server(dir: &Path, port: u16, root: bool) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))
+            .expect("open server.log");
+        Self::as_server_user(postgres_bin_dir().join("postgres"), root)
             .arg("-D")
-            .arg(&data)
+            .arg(dir.join("data"))
             .args(["-p", &port.to_string(), "-k"])
-            .arg(&dir)
+            .arg(dir)
             .args([
                 "-c",
                 "listen_addresses=127.0.0.1",
@@ -217,30 +229,48 @@ impl Postgres {
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(dir.join("server.log")).expect("create server.log"),
-            ))
+            .stderr(Stdio::from(log))
             .spawn()
-            .expect("failed to start postgres");
-        let pg = Postgres { child, dir, port };
+            .expect("failed to start postgres")
+    }
+
+    fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let ready = Command::new(bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+            let ready = Command::new(postgres_bin_dir().join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q"])
                 .status()
                 .map(|s| s.success())
                 .unwrap_or(false);
             if ready {
-                break;
+                return;
             }
             assert!(
                 Instant::now() < deadline,
-                "postgres did not accept connections on {port} within 30 s: {}",
-                std::fs::read_to_string(pg.dir.join("server.log")).unwrap_or_default()
+                "postgres did not accept connections on {} within 30 s: {}",
+                self.port,
+                std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        pg
+    }
+
+    /// Restarts the server (fast shutdown, then start on the same port and data): every
+    /// client connection is dropped, as in a database failover.
+    pub fn restart(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while matches!(self.child.try_wait(), Ok(None)) {
+            assert!(
+                Instant::now() < deadline,
+                "postgres did not stop within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child = Self::spawn_server(&self.dir, self.port, running_as_root());
+        self.wait_ready();
     }
 
     /// A JDBC URL of a database on this cluster, without credentials.

@@ -90,6 +90,7 @@ pub fn source_config_def() -> ConfigDef {
         .define(key("table.types", List, Some("TABLE"), "Table types to copy: TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, PARTITIONED TABLE."))
         .define(key("query", String, Some(""), "A custom SELECT instead of tables; the mode's WHERE clause is appended."))
         .define(key("query.suffix", String, Some(""), "Appended to the generated query."))
+        .define(key("query.retry.attempts", Int, Some("-1"), "How many times a failed query is retried (after reconnecting) before the task fails; -1: forever."))
         .define(key("topic.prefix", String, Some(""), "Prefix of the topic names (the topic itself in query mode)."))
         .define(key("poll.interval.ms", Int, Some("5000"), "Pause between polls of each table.").at_least(1))
         .define(key("batch.max.rows", Int, Some("100"), "Maximum rows per poll.").at_least(1))
@@ -140,6 +141,8 @@ pub struct SourceConfig {
     pub query: String,
     /// `query.suffix`.
     pub query_suffix: String,
+    /// `query.retry.attempts` (-1 = forever).
+    pub query_retry_attempts: i64,
     /// `topic.prefix`.
     pub topic_prefix: String,
     /// `poll.interval.ms`.
@@ -223,6 +226,7 @@ impl SourceConfig {
             table_types: r.list("table.types")?,
             query,
             query_suffix: r.string("query.suffix")?,
+            query_retry_attempts: r.long("query.retry.attempts")?,
             topic_prefix: r.string("topic.prefix")?,
             poll_interval: Duration::from_millis(r.long("poll.interval.ms")?.max(1) as u64),
             batch_max_rows: r.long("batch.max.rows")?.max(1) as usize,

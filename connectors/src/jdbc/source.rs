@@ -216,9 +216,83 @@ pub struct JdbcSourceTask {
     queriers: Vec<Querier>,
     /// Index of the querier whose query is being read.
     current: Option<usize>,
+    /// Consecutive failed polls.
+    failures: u64,
 }
 
 impl JdbcSourceTask {
+    /// A failed query: unless it is a config/data error or `query.retry.attempts` are used
+    /// up, drop the connection, back off and let the next poll reconnect and query again
+    /// from the last emitted row.
+    async fn after_failure(&mut self, e: ConnectError) -> ConnectResult<Vec<SourceRecord>> {
+        let Some(cfg) = self.cfg.clone() else {
+            return Err(e);
+        };
+        let exhausted =
+            cfg.query_retry_attempts >= 0 && self.failures >= cfg.query_retry_attempts as u64;
+        if exhausted || matches!(e, ConnectError::Config(_) | ConnectError::Data(_)) {
+            return Err(e);
+        }
+        self.failures += 1;
+        tracing::warn!(error = %e, attempt = self.failures, "JDBC source query failed; reconnecting after connection.backoff.ms");
+        if let Some(i) = self.current.take() {
+            self.queriers[i].abort();
+        }
+        self.conn = None;
+        tokio::time::sleep(cfg.backoff).await;
+        Ok(Vec::new())
+    }
+
+    async fn poll_once(&mut self) -> ConnectResult<Vec<SourceRecord>> {
+        let Some(cfg) = self.cfg.clone() else {
+            return Err(ConnectError::other("JdbcSourceTask was not started"));
+        };
+        let mut out = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < MAX_POLL_WAIT {
+            let idx = match self.current {
+                Some(i) => i,
+                None => {
+                    let Some((i, due)) = self
+                        .queriers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, q)| (i, q.next_poll))
+                        .min_by_key(|(_, t)| *t)
+                    else {
+                        tokio::time::sleep(MAX_POLL_WAIT).await;
+                        return Ok(out);
+                    };
+                    let now = Instant::now();
+                    if due > now {
+                        let left = MAX_POLL_WAIT.saturating_sub(started.elapsed());
+                        tokio::time::sleep((due - now).min(left)).await;
+                        if Instant::now() < due {
+                            return Ok(out);
+                        }
+                    }
+                    let conn = self.connection(&cfg).await?;
+                    if let Err((conn, e)) = self.queriers[i].start(conn, &cfg).await {
+                        self.conn = Some(conn);
+                        return Err(e);
+                    }
+                    self.current = Some(i);
+                    i
+                }
+            };
+            let wait = MAX_POLL_WAIT.saturating_sub(started.elapsed());
+            let q = &mut self.queriers[idx];
+            if let Some(conn) = q.drain(&cfg, cfg.batch_max_rows, wait, &mut out).await? {
+                self.conn = Some(conn);
+                self.current = None;
+            }
+            if !out.is_empty() || self.current.is_some() {
+                return Ok(out);
+            }
+        }
+        Ok(out)
+    }
+
     async fn connection(&mut self, cfg: &SourceConfig) -> ConnectResult<PgConnection> {
         match self.conn.take() {
             Some(c) => Ok(c),
@@ -298,53 +372,13 @@ impl SourceTask for JdbcSourceTask {
     }
 
     async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>> {
-        let Some(cfg) = self.cfg.clone() else {
-            return Err(ConnectError::other("JdbcSourceTask was not started"));
-        };
-        let mut out = Vec::new();
-        let started = Instant::now();
-        while started.elapsed() < MAX_POLL_WAIT {
-            let idx = match self.current {
-                Some(i) => i,
-                None => {
-                    let Some((i, due)) = self
-                        .queriers
-                        .iter()
-                        .enumerate()
-                        .map(|(i, q)| (i, q.next_poll))
-                        .min_by_key(|(_, t)| *t)
-                    else {
-                        tokio::time::sleep(MAX_POLL_WAIT).await;
-                        return Ok(out);
-                    };
-                    let now = Instant::now();
-                    if due > now {
-                        let left = MAX_POLL_WAIT.saturating_sub(started.elapsed());
-                        tokio::time::sleep((due - now).min(left)).await;
-                        if Instant::now() < due {
-                            return Ok(out);
-                        }
-                    }
-                    let conn = self.connection(&cfg).await?;
-                    if let Err((conn, e)) = self.queriers[i].start(conn, &cfg).await {
-                        self.conn = Some(conn);
-                        return Err(e);
-                    }
-                    self.current = Some(i);
-                    i
-                }
-            };
-            let wait = MAX_POLL_WAIT.saturating_sub(started.elapsed());
-            let q = &mut self.queriers[idx];
-            if let Some(conn) = q.drain(&cfg, cfg.batch_max_rows, wait, &mut out).await? {
-                self.conn = Some(conn);
-                self.current = None;
+        match self.poll_once().await {
+            Ok(records) => {
+                self.failures = 0;
+                Ok(records)
             }
-            if !out.is_empty() || self.current.is_some() {
-                return Ok(out);
-            }
+            Err(e) => self.after_failure(e).await,
         }
-        Ok(out)
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {
