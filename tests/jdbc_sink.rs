@@ -228,3 +228,35 @@ async fn types_round_trip_from_a_source_table_through_kafka_into_a_created_table
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_mode_with_record_value_keys_updates_existing_rows_only() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE upd (id int primary key, name varchar(50), amount numeric(10,2), \
+         at timestamptz not null, untouched text default 'keep'); \
+         INSERT INTO upd (id, name, amount, at) VALUES (1, 'old', 0, now()), (2, 'old', 0, now())",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("upd", 1).await;
+    let (v1, v9) = (value(1, "new", None), value(9, "ghost", None));
+    kafka
+        .produce("upd", &[(None, v1.as_str()), (None, v9.as_str())])
+        .await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "upd-sink",
+        json!({"connector.class": "JdbcSinkConnector", "topics": "upd",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "insert.mode": "update", "pk.mode": "record_value", "pk.fields": "id"}),
+    )
+    .await;
+    wait_sql(
+        &pg,
+        "SELECT string_agg(id || ':' || name || ':' || amount || ':' || untouched, ',' ORDER BY id) FROM upd",
+        "1:new:-12.34:keep,2:old:0.00:keep",
+    )
+    .await;
+}
