@@ -13,7 +13,23 @@
 //! start time (`DEFAULT current_timestamp`/`now()`) by a transaction that commits late is
 //! therefore never passed over: the bound stays below it until it commits. Seeing other
 //! users' transactions needs superuser or `pg_read_all_stats`; rows whose timestamps are set by
-//! the application or by `clock_timestamp()` are only covered by the delay.
+//! the application or by `clock_timestamp()` are only covered by the delay. A session left
+//! idle in a transaction holds the bound back (its rows are delayed, never lost). Pure
+//! `incrementing` mode has no such bound (as in Confluent): ids committed out of order by
+//! concurrent transactions can be passed over.
+//!
+//! Beyond Confluent, the source also splits a `bulk` table over tasks by page (`ctid`) ranges
+//! when `tasks.max` exceeds the number of tables, and reconnects after a failed query
+//! (`query.retry.attempts`, default forever) resuming from the last emitted row.
+//!
+//! The sink writes each `put` batch in one transaction with multi-row statements
+//! (`INSERT`, `INSERT … ON CONFLICT … DO UPDATE` for upserts, `UPDATE`, and `DELETE` for
+//! tombstones), creating (`auto.create`) and widening (`auto.evolve`) tables. Its extension
+//! `exactly.once=true` stores the next offset of each consumed partition in
+//! `exactly.once.offsets.table` (default `__ferroconnect_sink_offsets`, keyed by connector
+//! name, topic and partition) in the same transaction as the rows; on partition assignment the
+//! task rewinds to the stored offsets and drops redelivered records below them, so a crash
+//! (even `kill -9` mid-batch) never duplicates a row.
 
 mod config;
 mod conn;
