@@ -63,36 +63,23 @@ fn bare_producer(bootstrap: &str, topic: &str, n: usize) -> Duration {
     start.elapsed()
 }
 
-/// Counts records of partition 0 from the beginning on a thread of its own until `n` arrived
-/// (Tansu's high watermark is not exact for batched records); returns when they did.
-fn count_until(bootstrap: &str, topic: &str, n: usize) -> std::thread::JoinHandle<Instant> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", unique("bench-counter"))
-        .set("enable.auto.commit", "false")
-        .set("fetch.max.bytes", "52428800")
-        .create()
-        .expect("counting consumer");
-    let mut tpl = rdkafka::TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
-        .expect("tpl");
-    consumer.assign(&tpl).expect("assign");
-    let topic = topic.to_string();
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(600);
-        let mut seen = 0;
-        while seen < n {
-            assert!(
-                Instant::now() < deadline,
-                "{topic} did not reach {n} records ({seen})"
-            );
-            if let Some(Ok(_)) = consumer.poll(Duration::from_millis(100)) {
-                seen += 1;
-            }
+/// Waits until the connector's committed source offset reaches `file_len`: every record was
+/// acknowledged by the broker (offsets advance only over acked records). Polls the REST API,
+/// so nothing competes with the worker for the CPU.
+async fn wait_until_acked(w: &WorkerProc, file_len: u64) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let r = w.get("/connectors/bench/offsets").await;
+        if r.body["offsets"][0]["offset"]["position"].as_u64() == Some(file_len) {
+            return;
         }
-        Instant::now()
-    })
+        assert!(
+            Instant::now() < deadline,
+            "records not acknowledged in time: {:?}",
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 fn row(name: &str, n: usize, bytes: usize, elapsed: Duration, rss_kib: Option<u64>) {
@@ -136,6 +123,7 @@ async fn main() {
     let input = input_dir.path().join("input.txt");
     append_lines(&input, (0..n).map(line));
     let bytes: usize = (0..n).map(|i| line(i).len() + 44).sum();
+    let file_len = std::fs::metadata(&input).expect("input file").len();
 
     println!("\nFileStreamSource → Tansu, {n} records, producer {PRODUCER:?}\n");
     println!(
@@ -159,7 +147,7 @@ async fn main() {
         let w = WorkerProc::start(
             &broker.bootstrap,
             &[
-                ("offset.flush.interval.ms", "10000"),
+                ("offset.flush.interval.ms", "50"),
                 ("metrics.enabled", metrics),
             ],
             &[],
@@ -172,13 +160,10 @@ async fn main() {
                 cfg[format!("producer.override.{k}")] = json!(v);
             }
         }
-        let counter = count_until(&broker.bootstrap, &topic, n);
         let start = Instant::now();
         w.create("bench", cfg).await;
-        let done = tokio::task::spawn_blocking(move || counter.join().expect("counter"))
-            .await
-            .expect("join");
-        let elapsed = done - start;
+        wait_until_acked(&w, file_len).await;
+        let elapsed = start.elapsed();
         row(label, n, bytes, elapsed, w.proc_status_kib("VmHWM"));
         if overrides && metrics == "true" {
             println!(
