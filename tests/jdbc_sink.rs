@@ -260,3 +260,39 @@ async fn update_mode_with_record_value_keys_updates_existing_rows_only() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_coordinates_as_key_and_a_field_whitelist() {
+    let pg = Postgres::start();
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("coords", 1).await;
+    let (v1, v2) = (value(1, "a", None), value(2, "b", None));
+    kafka
+        .produce("coords", &[(None, v1.as_str()), (None, v2.as_str())])
+        .await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "coords-sink",
+        json!({"connector.class": "JdbcSink", "topics": "coords",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "insert.mode": "upsert", "pk.mode": "kafka", "fields.whitelist": "id,name",
+               "auto.create": true}),
+    )
+    .await;
+    wait_sql(
+        &pg,
+        "SELECT string_agg(__connect_topic || ':' || __connect_partition || ':' || __connect_offset \
+         || ':' || id || ':' || name, ',' ORDER BY __connect_offset) FROM coords",
+        "coords:0:0:1:a,coords:0:1:2:b",
+    )
+    .await;
+    assert_eq!(
+        pg.psql(
+            "postgres",
+            "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute \
+             WHERE attrelid = 'coords'::regclass AND attnum > 0"
+        ),
+        "__connect_topic,__connect_partition,__connect_offset,id,name"
+    );
+}

@@ -498,3 +498,43 @@ async fn source_reconnects_after_a_database_restart_without_losing_or_repeating_
     running(&w, "re", 1).await;
     assert!(w.log().contains("JDBC source query failed; reconnecting"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timestamp_initial_now_skips_existing_rows_in_timestamp_incrementing_mode() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE tsi (id int primary key, v text, \
+         m timestamp, c timestamp not null default current_timestamp); \
+         INSERT INTO tsi (id, v) VALUES (1, 'old')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("tsi-tsi", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    // Two timestamp columns: COALESCE(m, c).
+    w.create(
+        "tsi",
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "timestamp+incrementing", "timestamp.column.name": "m, c",
+               "incrementing.column.name": "id", "timestamp.initial": -1,
+               "table.whitelist": "public.tsi", "topic.prefix": "tsi-", "poll.interval.ms": 100}),
+    )
+    .await;
+    running(&w, "tsi", 1).await;
+    // RUNNING is reported before the task's start() ran: wait until it took "now".
+    wait_for("the task to start", DEADLINE, || async {
+        w.log().contains("JDBC source task started").then_some(())
+    })
+    .await;
+    pg.psql("postgres", "INSERT INTO tsi (id, v) VALUES (2, 'new')");
+    let got = kafka.consume("tsi-tsi", 1);
+    assert_eq!(payload(&got[0])["v"], "new");
+    kafka.assert_exactly(
+        "tsi-tsi",
+        1,
+        Duration::from_secs(1),
+        "an existing row was read",
+    );
+}
