@@ -262,6 +262,20 @@ async fn failed_task_restarts_itself_once_the_cause_is_fixed() {
         w.log().contains("restarting FAILED task").then_some(())
     })
     .await;
+    wait_for(
+        "the restart to be counted in /metrics",
+        DEADLINE,
+        || async {
+            let text = w.get_text("/metrics").await;
+            text.lines()
+                .filter(|l| l.starts_with("kafka_connect_task_auto_restarts{"))
+                .filter(|l| l.contains("connector=\"src\"") && l.contains("task=\"0\""))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+                .any(|n| n >= 1)
+                .then_some(())
+        },
+    )
+    .await;
 
     // Fix the cause: the directory becomes a file with lines.
     std::fs::remove_dir(&input).unwrap();

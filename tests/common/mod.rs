@@ -248,6 +248,17 @@ impl WorkerProc {
         }
     }
 
+    /// GET a path's body as text (e.g. `/metrics`).
+    pub async fn get_text(&self, path: &str) -> String {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("HTTP request");
+        r.text().await.expect("HTTP body")
+    }
+
     /// GET a path.
     pub async fn get(&self, path: &str) -> Resp {
         self.send(self.http.get(format!("{}{path}", self.url)))

@@ -41,6 +41,7 @@ pub(crate) struct Families {
     pub connector_status: IntGaugeVec,
     pub connector_info: IntGaugeVec,
     pub task_status: IntGaugeVec,
+    pub task_auto_restarts: IntGaugeVec,
     pub worker_connectors: IntGauge,
     pub worker_tasks: IntGauge,
     pub freshness: GaugeVec,
@@ -214,6 +215,12 @@ impl Families {
                 &format!("{p}connector_task_status"),
                 "1 for the task's current state, 0 for the others",
                 &["connector", "task", "state"],
+            )?,
+            task_auto_restarts: gauge(
+                r,
+                &format!("{p}task_auto_restarts"),
+                "Automatic restarts of the FAILED task so far (task.auto.restart.enable)",
+                &["connector", "task"],
             )?,
             worker_connectors: single(
                 r,

@@ -61,6 +61,10 @@ pub trait StatusSource: Send + Sync {
     fn connector_states(&self) -> Vec<(String, State)>;
     /// Current task states.
     fn task_states(&self) -> Vec<(ConnectorTaskId, State)>;
+    /// Automatic restarts of FAILED tasks so far (`task.auto.restart.enable`), per task.
+    fn task_auto_restarts(&self) -> Vec<(ConnectorTaskId, u64)> {
+        Vec::new()
+    }
 }
 
 /// The worker's metric registry and the families every task registers into.
@@ -273,6 +277,11 @@ impl WorkerMetrics {
                     .with_label_values(&[name.as_str(), s.as_str()])
                     .set(i64::from(s == state));
             }
+        }
+        for (id, restarts) in source.task_auto_restarts() {
+            f.task_auto_restarts
+                .with_label_values(&[id.connector.as_str(), task_label(&id).as_str()])
+                .set(i64::try_from(restarts).unwrap_or(i64::MAX));
         }
         for (id, state) in source.task_states() {
             let t = task_label(&id);

@@ -250,6 +250,10 @@ impl StatusSource for StatusStore {
             .map(|(id, s)| (id.clone(), s.state))
             .collect()
     }
+
+    fn task_auto_restarts(&self) -> Vec<(ConnectorTaskId, u64)> {
+        StatusStore::task_auto_restarts(self)
+    }
 }
 
 /// What the worker is built with in standalone mode: it records states in the herder's
