@@ -185,7 +185,6 @@ impl FileStreamSourceTask {
                 if rest[0] == b'\n' {
                     self.buf_start += 1;
                     self.buf_pos += 1;
-                    self.update_last_offset(out);
                     continue;
                 }
             }
@@ -203,13 +202,10 @@ impl FileStreamSourceTask {
             }
             self.buf_start += consumed;
             self.buf_pos += consumed as u64;
-            let mut offset = OffsetMap::new();
-            if !self.filename.is_empty() {
-                offset.insert(POSITION_FIELD.into(), serde_json::Value::from(self.buf_pos));
-            }
+            // Only the batch's last record carries the offset (see `finish_batch`).
             out.push(SourceRecord {
                 source_partition: self.partition.clone(),
-                source_offset: offset,
+                source_offset: OffsetMap::new(),
                 record: ConnectRecord::new(
                     self.topic.clone(),
                     Some(schema.clone()),
@@ -219,12 +215,44 @@ impl FileStreamSourceTask {
         }
     }
 
-    /// After skipping a `\n` that belonged to a `\r` line ending, move the last record's offset.
-    fn update_last_offset(&self, out: &mut [SourceRecord]) {
+    /// Sets the offset (the position after the batch's last line) on the batch's last record:
+    /// the worker commits per acknowledged batch, so the others need none.
+    fn finish_batch(&self, out: &mut [SourceRecord]) {
         if let Some(last) = out.last_mut() {
             if !self.filename.is_empty() {
                 last.source_offset
                     .insert(POSITION_FIELD.into(), serde_json::Value::from(self.buf_pos));
+            }
+        }
+    }
+
+    /// Reads complete lines, up to the batch size.
+    async fn read_lines(&mut self) -> ConnectResult<Vec<SourceRecord>> {
+        let mut out = Vec::new();
+        loop {
+            self.drain_lines(&mut out);
+            if out.len() >= self.batch_size {
+                return Ok(out);
+            }
+            // Compact the buffer, then read more.
+            if self.buf_start > 0 {
+                self.buf.drain(..self.buf_start);
+                self.buf_start = 0;
+            }
+            let old_len = self.buf.len();
+            self.buf.resize(old_len + READ_CHUNK, 0);
+            let Some(reader) = self.reader.as_mut() else {
+                return Ok(out);
+            };
+            let n = reader.read(&mut self.buf[old_len..]).await.map_err(|e| {
+                ConnectError::other(format!("Error reading file {}: {e}", self.filename))
+            })?;
+            self.buf.truncate(old_len + n);
+            if n == 0 {
+                if out.is_empty() {
+                    tokio::time::sleep(IDLE_WAIT).await;
+                }
+                return Ok(out);
             }
         }
     }
@@ -279,33 +307,9 @@ impl SourceTask for FileStreamSourceTask {
             tokio::time::sleep(Duration::from_secs(1)).await;
             return Ok(Vec::new());
         }
-        let mut out = Vec::new();
-        loop {
-            self.drain_lines(&mut out);
-            if out.len() >= self.batch_size {
-                return Ok(out);
-            }
-            // Compact the buffer, then read more.
-            if self.buf_start > 0 {
-                self.buf.drain(..self.buf_start);
-                self.buf_start = 0;
-            }
-            let old_len = self.buf.len();
-            self.buf.resize(old_len + READ_CHUNK, 0);
-            let Some(reader) = self.reader.as_mut() else {
-                return Ok(out);
-            };
-            let n = reader.read(&mut self.buf[old_len..]).await.map_err(|e| {
-                ConnectError::other(format!("Error reading file {}: {e}", self.filename))
-            })?;
-            self.buf.truncate(old_len + n);
-            if n == 0 {
-                if out.is_empty() {
-                    tokio::time::sleep(IDLE_WAIT).await;
-                }
-                return Ok(out);
-            }
-        }
+        let mut out = self.read_lines().await?;
+        self.finish_batch(&mut out);
+        Ok(out)
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {
@@ -350,13 +354,21 @@ mod tests {
         task
     }
 
+    /// Each line, with the position only the batch's last record carries (0 for the others).
     fn lines(records: &[SourceRecord]) -> Vec<(String, u64)> {
         records
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
+                let pos = r.source_offset.get("position").and_then(|p| p.as_u64());
+                assert_eq!(
+                    pos.is_some(),
+                    i + 1 == records.len(),
+                    "offset on record {i}"
+                );
                 (
                     r.record.value.as_str().unwrap().to_string(),
-                    r.source_offset["position"].as_u64().unwrap(),
+                    pos.unwrap_or(0),
                 )
             })
             .collect()
@@ -371,7 +383,7 @@ mod tests {
         let got = task.poll().await.unwrap();
         assert_eq!(
             lines(&got),
-            vec![("a".into(), 2), ("bb".into(), 6), ("ccc".into(), 10)]
+            vec![("a".into(), 0), ("bb".into(), 0), ("ccc".into(), 10)]
         );
         assert_eq!(
             got[0].source_partition["filename"],
@@ -393,7 +405,7 @@ mod tests {
         let mut task = task_for(&path, "2", Some(4)).await;
         assert_eq!(
             lines(&task.poll().await.unwrap()),
-            vec![("two".into(), 8), ("three".into(), 14)]
+            vec![("two".into(), 0), ("three".into(), 14)]
         );
         assert_eq!(
             lines(&task.poll().await.unwrap()),

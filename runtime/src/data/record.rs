@@ -101,7 +101,9 @@ impl ConnectRecord {
 pub struct SourceRecord {
     /// Where in the source this record came from (shared across a batch).
     pub source_partition: Arc<OffsetMap>,
-    /// The position after this record in that source partition.
+    /// The position after this record in that source partition. Empty means "no offset"
+    /// (the JVM's null): the worker commits, per partition, the last non-empty offset of
+    /// each acknowledged poll batch, so a connector may set it only on a batch's last record.
     pub source_offset: OffsetMap,
     /// Topic, key, value, headers.
     pub record: ConnectRecord,

@@ -58,8 +58,13 @@ pub struct PartitionOffsets {
 
 impl PartitionOffsets {
     /// Records `offset` as the latest of `partition` (cheap when consecutive records share
-    /// the partition `Arc`, as connectors usually do).
+    /// the partition `Arc`, as connectors usually do). An empty offset is the JVM's null
+    /// offset: nothing to record (a connector may set the offset only on the last record of
+    /// a batch, since a batch is acknowledged as a whole).
     pub fn update(&mut self, partition: Arc<OffsetMap>, offset: OffsetMap) {
+        if offset.is_empty() {
+            return;
+        }
         if let Some(last) = self.entries.last_mut() {
             if Arc::ptr_eq(&last.0, &partition) {
                 last.1 = offset;
