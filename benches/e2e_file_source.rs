@@ -137,10 +137,61 @@ async fn main() {
     let bare = bare_producer(&broker.bootstrap, &bare_topic, n);
     row("bare rdkafka producer (same bytes)", n, bytes, bare, None);
 
-    for (label, overrides, metrics) in [
-        ("ferroconnect, same producer settings", true, "true"),
-        ("ferroconnect, same settings, metrics off", true, "false"),
-        ("ferroconnect, default settings", false, "true"),
+    // Transform chains: HoistField makes each line a struct; the seed's MaskField +
+    // ReplaceField + InsertField chain then runs on it (compare with HoistField alone).
+    let hoist = [
+        (
+            "transforms.Hoist.type",
+            "org.apache.kafka.connect.transforms.HoistField$Value",
+        ),
+        ("transforms.Hoist.field", "private_info"),
+    ];
+    let chain = [
+        (
+            "transforms.MaskField.type",
+            "org.apache.kafka.connect.transforms.MaskField$Value",
+        ),
+        ("transforms.MaskField.fields", "private_info"),
+        ("transforms.MaskField.replacement", "CENSORED"),
+        (
+            "transforms.Replace.type",
+            "org.apache.kafka.connect.transforms.ReplaceField$Value",
+        ),
+        ("transforms.Replace.renames", "private_info:info"),
+        (
+            "transforms.Insert.type",
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+        ),
+        ("transforms.Insert.topic.field", "topic"),
+    ];
+    let hoist_only: Vec<(&str, &str)> =
+        [("transforms", "Hoist")].into_iter().chain(hoist).collect();
+    let full_chain: Vec<(&str, &str)> = [("transforms", "Hoist,MaskField,Replace,Insert")]
+        .into_iter()
+        .chain(hoist)
+        .chain(chain)
+        .collect();
+    for (label, overrides, metrics, transforms) in [
+        (
+            "ferroconnect, same producer settings",
+            true,
+            "true",
+            &[][..],
+        ),
+        (
+            "ferroconnect, same settings, metrics off",
+            true,
+            "false",
+            &[][..],
+        ),
+        ("ferroconnect, default settings", false, "true", &[][..]),
+        ("same settings, HoistField", true, "true", &hoist_only[..]),
+        (
+            "same, Hoist+Mask+Replace+Insert",
+            true,
+            "true",
+            &full_chain[..],
+        ),
     ] {
         let topic = unique("bench-src");
         kafka.create_topic(&topic, 1).await;
@@ -160,12 +211,15 @@ async fn main() {
                 cfg[format!("producer.override.{k}")] = json!(v);
             }
         }
+        for (k, v) in transforms {
+            cfg[*k] = json!(v);
+        }
         let start = Instant::now();
         w.create("bench", cfg).await;
         wait_until_acked(&w, file_len).await;
         let elapsed = start.elapsed();
         row(label, n, bytes, elapsed, w.proc_status_kib("VmHWM"));
-        if overrides && metrics == "true" {
+        if overrides && metrics == "true" && transforms.is_empty() {
             println!(
                 "\nratio to the bare producer: {:.0} %",
                 100.0 * bare.as_secs_f64() / elapsed.as_secs_f64()
