@@ -16,9 +16,9 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast --failure-output final
-  # nextest does not run doc tests
+  # nextest does not run doc tests: run them first, so nextest's summary closes the output.
   cargo test --workspace --locked --doc
+  cargo nextest run --workspace --locked --no-fail-fast --failure-output final
 else
   cargo test --workspace --locked --no-fail-fast
 fi
