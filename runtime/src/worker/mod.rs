@@ -431,8 +431,7 @@ impl Worker {
         match kind {
             Created::Source(task) => {
                 let metrics = shared.metrics.source_task(id);
-                let (producer, signal) =
-                    source::create_producer(shared, id, &connector_config, metrics.active.clone())?;
+                let (producer, signal) = source::create_producer(shared, id, &connector_config)?;
                 Ok(Runner::Source(Box::new(source::SourceRunner {
                     id: id.clone(),
                     task,

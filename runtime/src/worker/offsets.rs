@@ -40,6 +40,10 @@ impl BatchAck {
         }
         self.remaining.fetch_sub(1, Ordering::AcqRel) == 1
     }
+    /// Records sent but not acknowledged yet.
+    pub fn remaining(&self) -> usize {
+        self.remaining.load(Ordering::Relaxed)
+    }
     /// True when every record of the batch was acknowledged.
     pub fn is_complete(&self) -> bool {
         self.remaining.load(Ordering::Acquire) == 0
@@ -141,6 +145,11 @@ impl OffsetTracker {
     /// Batches still waiting for acks.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+    /// Records of pending batches not acknowledged yet (the in-flight gauge, sampled once per
+    /// poll loop instead of counted per record).
+    pub fn in_flight_records(&self) -> usize {
+        self.pending.iter().map(|b| b.ack.remaining()).sum()
     }
     /// Takes the committable offsets.
     pub fn take_committable(&mut self) -> Vec<(OffsetMap, Option<OffsetMap>)> {

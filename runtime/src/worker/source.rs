@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use prometheus::IntGauge;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -47,11 +46,10 @@ pub struct AckSignal {
     waiting: AtomicBool,
 }
 
-/// The producer context: delivery reports go straight to the batch counters (and the
-/// in-flight gauge); librdkafka statistics go to the task's client gauges.
+/// The producer context: delivery reports go straight to the batch counters; librdkafka
+/// statistics go to the task's client gauges.
 pub struct AckContext {
     signal: Arc<AckSignal>,
-    active: IntGauge,
     stats: Option<Arc<ClientStats>>,
 }
 
@@ -69,7 +67,6 @@ impl ProducerContext for AckContext {
     fn delivery(&self, result: &DeliveryResult<'_>, ack: Arc<BatchAck>) {
         let error = result.as_ref().err().map(|(e, _)| e.to_string());
         let last = ack.done(error);
-        self.active.dec();
         if last || self.signal.waiting.load(Ordering::Relaxed) {
             self.signal.notify.notify_one();
         }
@@ -112,13 +109,11 @@ pub struct SourceRunner {
     pub(crate) reported: Control,
 }
 
-/// Creates the task's producer (`connector-producer-<conn>-<task>`); `active` is the task's
-/// in-flight gauge, decremented per delivery.
+/// Creates the task's producer (`connector-producer-<conn>-<task>`).
 pub fn create_producer(
     shared: &Shared,
     id: &ConnectorTaskId,
     connector_config: &ConfigMap,
-    active: IntGauge,
 ) -> ConnectResult<(ThreadedProducer<AckContext>, Arc<AckSignal>)> {
     let mut settings = clients::build(
         ClientKind::Producer,
@@ -133,7 +128,6 @@ pub fn create_producer(
         .config
         .create_with_context(AckContext {
             signal: signal.clone(),
-            active,
             stats: shared.metrics.client_stats(id, "producer"),
         })
         .map_err(|e| ConnectError::config(format!("Failed to create the producer: {e}")))?;
@@ -208,6 +202,9 @@ impl SourceRunner {
                 }
             }
             self.check_acks()?;
+            self.metrics
+                .active
+                .set(i64::try_from(self.tracker.in_flight_records()).unwrap_or(i64::MAX));
             if tokio::time::Instant::now() >= next_flush {
                 self.commit_offsets().await?;
                 next_flush = tokio::time::Instant::now() + interval;
@@ -359,7 +356,6 @@ impl SourceRunner {
             br = br.headers(h);
         }
         ack.add();
-        self.metrics.active.inc();
         loop {
             match self.producer.send(br) {
                 Ok(()) => {
@@ -378,7 +374,6 @@ impl SourceRunner {
                 }
                 Err((e, _)) => {
                     ack.done(None);
-                    self.metrics.active.dec();
                     let ctx = source_ctx(topic, Some(&record));
                     let err =
                         ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
