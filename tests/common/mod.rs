@@ -374,6 +374,23 @@ impl Kafka {
         }
     }
 
+    /// Deletes a topic (drop any consumer of it first: librdkafka can crash otherwise).
+    pub async fn delete_topic(&self, topic: &str) {
+        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", &self.bootstrap)
+            .create()
+            .expect("admin client");
+        let res = admin
+            .delete_topics(&[topic], &AdminOptions::new())
+            .await
+            .expect("delete_topics");
+        for r in res {
+            if let Err((t, e)) = r {
+                panic!("delete topic {t}: {e}");
+            }
+        }
+    }
+
     /// Creates a topic with `partitions` partitions.
     pub async fn create_topic(&self, topic: &str, partitions: i32) {
         let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
