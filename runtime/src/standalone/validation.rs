@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use crate::config::framework::{self, *};
 use crate::config::{
     parse_list, providers, ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance,
-    OverridePolicy, Width, WorkerConfig,
+    Width, WorkerConfig,
 };
 use crate::connector::ConnectorType;
 use crate::herder::{ConfigInfo, ConfigInfos, ConfigKeyInfo, HerderError, HerderResult};
@@ -23,7 +23,6 @@ pub const OVERRIDE_PREFIXES: [&str; 3] = [
 ];
 
 /// The keys the `Principal` policy lets connectors override.
-const PRINCIPAL_KEYS: [&str; 3] = ["sasl.jaas.config", "sasl.mechanism", "security.protocol"];
 
 /// The `ConfigDef` type name (`BOOLEAN`, `STRING`, ...).
 pub fn type_name(t: ConfigType) -> &'static str {
@@ -545,51 +544,22 @@ fn check_sink_topics(config: &ConfigMap, results: &mut Results) {
     }
 }
 
-/// The policy's name as the JVM prints it in override errors.
-fn policy_name(policy: &OverridePolicy) -> &'static str {
-    match policy {
-        OverridePolicy::None => "None",
-        OverridePolicy::Principal => "Principal",
-        OverridePolicy::All => "All",
-        OverridePolicy::Allowlist(_) => "Allowlist",
-    }
-}
-
-/// Whether the worker's override policy lets connectors set client key `key`.
-pub fn override_allowed(policy: &OverridePolicy, key: &str) -> bool {
-    match policy {
-        OverridePolicy::None => false,
-        OverridePolicy::Principal => PRINCIPAL_KEYS.contains(&key),
-        OverridePolicy::All => true,
-        OverridePolicy::Allowlist(keys) => keys.iter().any(|k| k == key),
-    }
-}
-
 /// `producer.override.*` / `consumer.override.*` / `admin.override.*` keys: each appears in
 /// the result (without definition) with an error when the worker's policy forbids it.
 /// Values and keys neither librdkafka nor the Java client knows are errors too (from
 /// [`crate::clients::validate_overrides`]).
 fn check_overrides(worker_config: &WorkerConfig, config: &ConfigMap, results: &mut Results) {
-    let policy = &worker_config.override_policy;
     let client_problems = crate::clients::validate_overrides(worker_config, config);
     for (name, value) in config {
         let Some(client_key) = OVERRIDE_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) else {
             continue;
         };
-        let mut errors = Vec::new();
-        if !override_allowed(policy, client_key) {
-            errors.push(format!(
-                "The '{}' policy does not allow '{client_key}' to be overridden in the connector configuration.",
-                policy_name(policy)
-            ));
-        } else {
-            errors.extend(
-                client_problems
-                    .iter()
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, m)| m.clone()),
-            );
-        }
+        // The policy check and the client-config check both come from the client mapping.
+        let errors: Vec<String> = client_problems
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, m)| m.clone())
+            .collect();
         let hidden = client_key.contains("password") || client_key == "sasl.jaas.config";
         results.entries.push(Entry {
             key: None,
