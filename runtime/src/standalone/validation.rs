@@ -22,8 +22,6 @@ pub const OVERRIDE_PREFIXES: [&str; 3] = [
     "admin.override.",
 ];
 
-/// The keys the `Principal` policy lets connectors override.
-
 /// The `ConfigDef` type name (`BOOLEAN`, `STRING`, ...).
 pub fn type_name(t: ConfigType) -> &'static str {
     match t {
