@@ -61,6 +61,31 @@ pub trait HeaderConverter: Send + Sync {
     ) -> Result<(Option<SchemaRef>, Value), DataError>;
 }
 
+/// Marks a [`Converter`] whose header form is the same conversion with the header key
+/// ignored; every such type gets [`HeaderConverter`] through the blanket impl below.
+pub trait HeaderViaConverter: Converter {}
+
+impl<C: HeaderViaConverter> HeaderConverter for C {
+    fn from_connect_header(
+        &self,
+        topic: &str,
+        _key: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, DataError> {
+        self.from_connect_data(topic, schema, value)
+    }
+
+    fn to_connect_header(
+        &self,
+        topic: &str,
+        _key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<SchemaRef>, Value), DataError> {
+        self.to_connect_data(topic, data)
+    }
+}
+
 /// Builds a converter from its settings (keys without the `key.converter.` prefix) and
 /// whether it converts keys.
 pub type ConverterFactory =

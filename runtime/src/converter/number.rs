@@ -1,7 +1,7 @@
 //! The fixed-width converters in `org.apache.kafka.connect.converters`: Short, Integer, Long,
 //! Float, Double (big-endian, as Kafka's serializers write them) and Boolean (one byte).
 
-use crate::converter::{Converter, HeaderConverter};
+use crate::converter::{Converter, HeaderViaConverter};
 use crate::data::value::value_class_name;
 use crate::data::{schemas, SchemaRef, SchemaType, Value};
 use crate::error::DataError;
@@ -186,26 +186,7 @@ impl Converter for NumberConverter {
     }
 }
 
-impl HeaderConverter for NumberConverter {
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        _schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, DataError> {
-        self.serialize(value)
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), DataError> {
-        self.deserialize(data)
-    }
-}
+impl HeaderViaConverter for NumberConverter {}
 
 /// Java class name of the boolean converter.
 pub const BOOLEAN_CONVERTER_CLASS: &str = "org.apache.kafka.connect.converters.BooleanConverter";
@@ -273,26 +254,7 @@ impl Converter for BooleanConverter {
     }
 }
 
-impl HeaderConverter for BooleanConverter {
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, DataError> {
-        Self::serialize(schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), DataError> {
-        Self::deserialize(data)
-    }
-}
+impl HeaderViaConverter for BooleanConverter {}
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::config::ConfigDef;
+use crate::config::{ConfigDef, ConfigMap};
+use crate::error::ConnectResult;
 use crate::plugins::PluginRegistry;
 
 use super::header::{SimpleHeaderConverter, SIMPLE_HEADER_CONVERTER_CLASS};
@@ -11,58 +12,54 @@ use super::number::{BooleanConverter, NumberConverter, NumberKind, BOOLEAN_CONVE
 use super::simple::{
     ByteArrayConverter, StringConverter, BYTE_ARRAY_CONVERTER_CLASS, STRING_CONVERTER_CLASS,
 };
-use super::{ConverterPlugin, KAFKA_COMPAT_VERSION};
+use super::{Converter, ConverterPlugin, HeaderConverter, KAFKA_COMPAT_VERSION};
+
+/// A plugin whose key/value and header forms are both built by `build` from the settings
+/// (the is-key flag does not matter to any built-in converter).
+fn plugin<C, F>(class: &str, config_def: ConfigDef, build: F) -> ConverterPlugin
+where
+    C: Converter + HeaderConverter + 'static,
+    F: Fn(&ConfigMap) -> ConnectResult<C> + Send + Sync + 'static,
+{
+    let build = Arc::new(build);
+    let header_build = Arc::clone(&build);
+    ConverterPlugin {
+        class: class.into(),
+        version: KAFKA_COMPAT_VERSION.into(),
+        config_def,
+        factory: Some(Arc::new(move |settings, _is_key| {
+            Ok(Arc::new(build(settings)?))
+        })),
+        header_factory: Some(Arc::new(move |settings| {
+            Ok(Arc::new(header_build(settings)?))
+        })),
+    }
+}
 
 /// Registers JsonConverter, StringConverter, ByteArrayConverter, the numeric and boolean
 /// converters and SimpleHeaderConverter, each under its Java class name and simple name.
 pub fn register_builtin(registry: &mut PluginRegistry) {
-    registry.add_converter(ConverterPlugin {
-        class: JSON_CONVERTER_CLASS.into(),
-        version: KAFKA_COMPAT_VERSION.into(),
-        config_def: JsonConverterConfig::config_def(),
-        factory: Some(Arc::new(|settings, _is_key| {
-            Ok(Arc::new(JsonConverter::from_settings(settings)?))
-        })),
-        header_factory: Some(Arc::new(|settings| {
-            Ok(Arc::new(JsonConverter::from_settings(settings)?))
-        })),
-    });
-    registry.add_converter(ConverterPlugin {
-        class: STRING_CONVERTER_CLASS.into(),
-        version: KAFKA_COMPAT_VERSION.into(),
-        config_def: StringConverter::config_def(),
-        factory: Some(Arc::new(|settings, _is_key| {
-            Ok(Arc::new(StringConverter::from_settings(settings)?))
-        })),
-        header_factory: Some(Arc::new(|settings| {
-            Ok(Arc::new(StringConverter::from_settings(settings)?))
-        })),
-    });
-    registry.add_converter(ConverterPlugin {
-        class: BYTE_ARRAY_CONVERTER_CLASS.into(),
-        version: KAFKA_COMPAT_VERSION.into(),
-        config_def: ConfigDef::new(),
-        factory: Some(Arc::new(|_, _| Ok(Arc::new(ByteArrayConverter)))),
-        header_factory: Some(Arc::new(|_| Ok(Arc::new(ByteArrayConverter)))),
-    });
+    registry.add_converter(plugin(
+        JSON_CONVERTER_CLASS,
+        JsonConverterConfig::config_def(),
+        JsonConverter::from_settings,
+    ));
+    registry.add_converter(plugin(
+        STRING_CONVERTER_CLASS,
+        StringConverter::config_def(),
+        StringConverter::from_settings,
+    ));
+    registry.add_converter(plugin(BYTE_ARRAY_CONVERTER_CLASS, ConfigDef::new(), |_| {
+        Ok(ByteArrayConverter)
+    }));
     for kind in NumberKind::ALL {
-        registry.add_converter(ConverterPlugin {
-            class: kind.class_name().into(),
-            version: KAFKA_COMPAT_VERSION.into(),
-            config_def: ConfigDef::new(),
-            factory: Some(Arc::new(move |_, _| {
-                Ok(Arc::new(NumberConverter::new(kind)))
-            })),
-            header_factory: Some(Arc::new(move |_| Ok(Arc::new(NumberConverter::new(kind))))),
-        });
+        registry.add_converter(plugin(kind.class_name(), ConfigDef::new(), move |_| {
+            Ok(NumberConverter::new(kind))
+        }));
     }
-    registry.add_converter(ConverterPlugin {
-        class: BOOLEAN_CONVERTER_CLASS.into(),
-        version: KAFKA_COMPAT_VERSION.into(),
-        config_def: ConfigDef::new(),
-        factory: Some(Arc::new(|_, _| Ok(Arc::new(BooleanConverter)))),
-        header_factory: Some(Arc::new(|_| Ok(Arc::new(BooleanConverter)))),
-    });
+    registry.add_converter(plugin(BOOLEAN_CONVERTER_CLASS, ConfigDef::new(), |_| {
+        Ok(BooleanConverter)
+    }));
     registry.add_converter(ConverterPlugin {
         class: SIMPLE_HEADER_CONVERTER_CLASS.into(),
         version: KAFKA_COMPAT_VERSION.into(),
@@ -75,7 +72,6 @@ pub fn register_builtin(registry: &mut PluginRegistry) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ConfigMap;
     use crate::data::{schemas, Value};
 
     fn registry() -> PluginRegistry {

@@ -2,7 +2,7 @@
 
 use crate::config::{ConfigDef, ConfigKey, ConfigMap, ConfigReader, ConfigType, Importance, Width};
 use crate::converter::java_fmt::{self, MILLIS_PER_DAY};
-use crate::converter::{Converter, HeaderConverter};
+use crate::converter::{Converter, HeaderViaConverter};
 use crate::data::schema::{DATE_NAME, TIMESTAMP_NAME, TIME_NAME};
 use crate::data::value::value_class_name;
 use crate::data::{schemas, Schema, SchemaRef, SchemaType, Value};
@@ -90,26 +90,7 @@ impl Converter for StringConverter {
     }
 }
 
-impl HeaderConverter for StringConverter {
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, DataError> {
-        Ok(Self::serialize(schema, value))
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), DataError> {
-        Ok(Self::deserialize(data))
-    }
-}
+impl HeaderViaConverter for StringConverter {}
 
 /// Java's `toString()` of a Connect value: numbers as Java prints them, lists as `[a, b]`,
 /// maps as `{k=v}`, structs as `Struct{name=value,...}` (null fields left out), and logical
@@ -267,30 +248,12 @@ impl Converter for ByteArrayConverter {
     }
 }
 
-impl HeaderConverter for ByteArrayConverter {
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, DataError> {
-        Self::serialize(schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), DataError> {
-        Ok(Self::deserialize(data))
-    }
-}
+impl HeaderViaConverter for ByteArrayConverter {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::converter::HeaderConverter;
     use crate::data::{Decimal, LogicalType, SchemaBuilder, Struct};
 
     fn settings(pairs: &[(&str, &str)]) -> ConfigMap {

@@ -18,7 +18,7 @@ pub mod write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::ConfigMap;
-use crate::converter::{Converter, HeaderConverter};
+use crate::converter::{Converter, HeaderViaConverter};
 use crate::data::{Schema, SchemaRef, Value};
 use crate::error::{ConnectResult, DataError};
 
@@ -299,23 +299,4 @@ impl Converter for JsonConverter {
     }
 }
 
-impl HeaderConverter for JsonConverter {
-    fn from_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, DataError> {
-        self.serialize(schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        _topic: &str,
-        _key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<SchemaRef>, Value), DataError> {
-        self.deserialize(data)
-    }
-}
+impl HeaderViaConverter for JsonConverter {}

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::converter::HeaderConverter;
 use crate::data::{schemas, Decimal, LogicalType, SchemaBuilder, SchemaType, Struct};
 
 fn conv(pairs: &[(&str, &str)]) -> JsonConverter {
