@@ -80,17 +80,6 @@ fn same_schema(a: &Option<SchemaRef>, b: &Option<SchemaRef>) -> bool {
     }
 }
 
-impl Shape {
-    /// Same table, key schema and value schema.
-    fn same(&self, other: &Shape) -> bool {
-        self.same_key(other) && same_schema(&self.value_schema, &other.value_schema)
-    }
-    /// Same table and key schema (enough for deletes).
-    fn same_key(&self, other: &Shape) -> bool {
-        self.table == other.table && same_schema(&self.key_schema, &other.key_schema)
-    }
-}
-
 /// Where one column's value comes from.
 #[derive(Clone)]
 enum Source {
@@ -110,9 +99,44 @@ struct Layout {
     cols: Vec<Column>,
     sources: Vec<(Source, Arc<Schema>)>,
     pk: Vec<String>,
+    /// Whether each of `cols` is part of the primary key.
+    is_pk: Vec<bool>,
+    /// The primary key columns (for deletes).
+    pk_cols: Vec<Column>,
+    /// Statements already built, by operation and row count.
+    sql_cache: HashMap<(Op, usize), Arc<str>>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// At most this many statements are kept per layout (batches of varying sizes).
+const SQL_CACHE_SIZE: usize = 16;
+
+impl Layout {
+    /// The statement writing `rows` rows of this layout with `op`, built once and reused.
+    fn sql(&mut self, cfg: &SinkConfig, op: Op, rows: usize) -> Arc<str> {
+        if let Some(sql) = self.sql_cache.get(&(op, rows)) {
+            return sql.clone();
+        }
+        let sql: Arc<str> = match (op, cfg.insert_mode) {
+            (Op::Delete, _) => delete_sql(&self.table_sql, &self.pk_cols, rows),
+            (Op::Write, InsertMode::Update) => update_sql(&self.table_sql, &self.cols, &self.pk),
+            (Op::Write, mode) => insert_sql(
+                &self.table_sql,
+                &self.cols,
+                &self.pk,
+                rows,
+                mode == InsertMode::Upsert,
+            ),
+        }
+        .into();
+        if self.sql_cache.len() >= SQL_CACHE_SIZE {
+            self.sql_cache.clear();
+        }
+        self.sql_cache.insert((op, rows), sql.clone());
+        sql
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Op {
     Write,
     Delete,
@@ -127,6 +151,8 @@ pub struct JdbcSinkTask {
     context: Option<Arc<dyn SinkTaskContext>>,
     /// exactly.once: the next offset to write per partition, as stored in the database.
     written: HashMap<TopicPartition, i64>,
+    /// Quoted table name per topic (`table.name.format` applied).
+    table_names: HashMap<String, String>,
 }
 
 fn other(e: impl std::fmt::Display) -> ConnectError {
@@ -365,38 +391,52 @@ impl JdbcSinkTask {
             });
             sources.push((source, schema));
         }
+        let is_pk: Vec<bool> = cols.iter().map(|c| pk.contains(&c.name)).collect();
+        let pk_cols = cols
+            .iter()
+            .zip(&is_pk)
+            .filter(|(_, &k)| k)
+            .map(|(c, _)| c.clone())
+            .collect();
         Ok(Layout {
             table_sql: table.clone(),
             shape,
             cols,
             sources,
             pk,
+            is_pk,
+            pk_cols,
+            sql_cache: HashMap::new(),
         })
     }
 
     fn params(layout: &Layout, rec: &SinkRecord, only_pk: bool) -> ConnectResult<Vec<Param>> {
         let r = &rec.record;
         let mut out = Vec::with_capacity(layout.cols.len());
-        for (col, (source, schema)) in layout.cols.iter().zip(&layout.sources) {
-            if only_pk && !layout.pk.contains(&col.name) {
+        let cols = layout.cols.iter().zip(&layout.sources).zip(&layout.is_pk);
+        for ((col, (source, schema)), &is_pk) in cols {
+            if only_pk && !is_pk {
                 continue;
             }
-            let field = |v: &Value, i: usize| -> Value {
-                v.as_struct()
-                    .and_then(|s| s.values().get(i).cloned())
-                    .unwrap_or(Value::Null)
-            };
-            let v = match source {
-                Source::Topic => Value::String(rec.original_topic.clone()),
-                Source::Partition => {
-                    Value::Int32(r.kafka_partition.unwrap_or(rec.original_partition))
+            let owned;
+            let v: &Value = match source {
+                Source::Topic => {
+                    owned = Value::String(rec.original_topic.clone());
+                    &owned
                 }
-                Source::Offset => Value::Int64(rec.kafka_offset),
-                Source::Key => r.key.clone(),
-                Source::KeyField(i) => field(&r.key, *i),
-                Source::ValueField(i) => field(&r.value, *i),
+                Source::Partition => {
+                    owned = Value::Int32(r.kafka_partition.unwrap_or(rec.original_partition));
+                    &owned
+                }
+                Source::Offset => {
+                    owned = Value::Int64(rec.kafka_offset);
+                    &owned
+                }
+                Source::Key => &r.key,
+                Source::KeyField(i) => struct_field(&r.key, *i),
+                Source::ValueField(i) => struct_field(&r.value, *i),
             };
-            out.push(Param::from_value(col.kind, schema, &v).map_err(|e| {
+            out.push(Param::from_value(col.kind, schema, v).map_err(|e| {
                 ConnectError::data(format!(
                     "Column '{}' of {}: {e}",
                     col.name, layout.table_sql
@@ -406,9 +446,14 @@ impl JdbcSinkTask {
         Ok(out)
     }
 
-    async fn execute(conn: &mut PgConnection, sql: String, params: &[Param]) -> ConnectResult<()> {
+    /// Runs `sql` with the parameters of `rows`, in order.
+    async fn execute(
+        conn: &mut PgConnection,
+        sql: Arc<str>,
+        rows: &[Vec<Param>],
+    ) -> ConnectResult<()> {
         let mut args = PgArguments::default();
-        for p in params {
+        for p in rows.iter().flatten() {
             p.add_to(&mut args).map_err(other)?;
         }
         sqlx::query_with(AssertSqlSafe(sql), args)
@@ -422,53 +467,37 @@ impl JdbcSinkTask {
     async fn write_run(
         conn: &mut PgConnection,
         cfg: &SinkConfig,
-        layout: &Layout,
+        layout: &mut Layout,
         op: Op,
         rows: Vec<Vec<Param>>,
     ) -> ConnectResult<()> {
-        let ctx = |e: ConnectError| e.context(format!("Failed to write to {}", layout.table_sql));
+        let table = layout.table_sql.clone();
+        let ctx = |e: ConnectError| e.context(format!("Failed to write to {table}"));
         if op == Op::Delete {
-            let pk_cols: Vec<Column> = layout
-                .cols
-                .iter()
-                .filter(|c| layout.pk.contains(&c.name))
-                .cloned()
-                .collect();
-            let per = (MAX_PARAMS / pk_cols.len().max(1)).clamp(1, cfg.batch_size);
+            let per = (MAX_PARAMS / layout.pk_cols.len().max(1)).clamp(1, cfg.batch_size);
             for chunk in rows.chunks(per) {
-                let sql = delete_sql(&layout.table_sql, &pk_cols, chunk.len());
-                Self::execute(conn, sql, &chunk.concat())
-                    .await
-                    .map_err(ctx)?;
+                let sql = layout.sql(cfg, op, chunk.len());
+                Self::execute(conn, sql, chunk).await.map_err(ctx)?;
             }
             return Ok(());
         }
         match cfg.insert_mode {
             InsertMode::Update => {
-                for row in rows {
-                    let sql = update_sql(&layout.table_sql, &layout.cols, &layout.pk);
-                    Self::execute(conn, sql, &row).await.map_err(ctx)?;
+                let sql = layout.sql(cfg, op, 1);
+                for row in rows.chunks(1) {
+                    Self::execute(conn, sql.clone(), row).await.map_err(ctx)?;
                 }
             }
             InsertMode::Insert | InsertMode::Upsert => {
-                let upsert = cfg.insert_mode == InsertMode::Upsert;
-                let rows = if upsert {
+                let rows = if cfg.insert_mode == InsertMode::Upsert {
                     dedupe_last(layout, rows)
                 } else {
                     rows
                 };
                 let per = (MAX_PARAMS / layout.cols.len().max(1)).clamp(1, cfg.batch_size);
                 for chunk in rows.chunks(per) {
-                    let sql = insert_sql(
-                        &layout.table_sql,
-                        &layout.cols,
-                        &layout.pk,
-                        chunk.len(),
-                        upsert,
-                    );
-                    Self::execute(conn, sql, &chunk.concat())
-                        .await
-                        .map_err(ctx)?;
+                    let sql = layout.sql(cfg, op, chunk.len());
+                    Self::execute(conn, sql, chunk).await.map_err(ctx)?;
                 }
             }
         }
@@ -516,21 +545,29 @@ impl JdbcSinkTask {
             } else {
                 Op::Write
             };
-            let shape = Shape {
-                table: Self::table_name(cfg, &r.topic),
-                key_schema: r.key_schema.clone(),
-                value_schema: if op == Op::Delete {
-                    None
-                } else {
-                    r.value_schema.clone()
-                },
+            if !self.table_names.contains_key(&r.topic) {
+                let name = Self::table_name(cfg, &r.topic);
+                self.table_names.insert(r.topic.clone(), name);
+            }
+            let table = self.table_names.get(&r.topic).map_or("", String::as_str);
+            let value_schema = if op == Op::Delete {
+                &None
+            } else {
+                &r.value_schema
             };
-            let idx = match self.layouts.iter().position(|l| match op {
-                Op::Write => l.shape.same(&shape),
-                Op::Delete => l.shape.same_key(&shape),
-            }) {
+            let found = self.layouts.iter().position(|l| {
+                l.shape.table == table
+                    && same_schema(&l.shape.key_schema, &r.key_schema)
+                    && (op == Op::Delete || same_schema(&l.shape.value_schema, value_schema))
+            });
+            let idx = match found {
                 Some(i) => i,
                 None => {
+                    let shape = Shape {
+                        table: table.to_string(),
+                        key_schema: r.key_schema.clone(),
+                        value_schema: value_schema.clone(),
+                    };
                     let layout = Self::layout(&mut tx, cfg, shape).await?;
                     self.layouts.push(layout);
                     self.layouts.len() - 1
@@ -543,14 +580,14 @@ impl JdbcSinkTask {
                 }
                 _ => {
                     if let Some((i, o, rows)) = run.take() {
-                        Self::write_run(&mut tx, cfg, &self.layouts[i], o, rows).await?;
+                        Self::write_run(&mut tx, cfg, &mut self.layouts[i], o, rows).await?;
                     }
                     run = Some((idx, op, vec![params]));
                 }
             }
         }
         if let Some((i, o, rows)) = run.take() {
-            Self::write_run(&mut tx, cfg, &self.layouts[i], o, rows).await?;
+            Self::write_run(&mut tx, cfg, &mut self.layouts[i], o, rows).await?;
         }
         let mut next: HashMap<TopicPartition, i64> = HashMap::new();
         if let Some((table, name)) = &cfg.exactly_once {
@@ -626,6 +663,14 @@ impl JdbcSinkTask {
         }
         Ok(())
     }
+}
+
+/// Field `i` of a struct value; null if the value is not a struct or lacks it.
+fn struct_field(v: &Value, i: usize) -> &Value {
+    const NULL: &Value = &Value::Null;
+    v.as_struct()
+        .and_then(|s| s.values().get(i))
+        .unwrap_or(NULL)
 }
 
 /// Keeps the last row of each primary key (one statement cannot upsert a key twice).

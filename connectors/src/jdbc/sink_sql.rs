@@ -177,8 +177,8 @@ impl Param {
             Param::Int(v) => args.add(*v),
             Param::Float(v) => args.add(*v),
             Param::Bool(v) => args.add(*v),
-            Param::Text(v) => args.add(v.clone()),
-            Param::Bytes(v) => args.add(v.clone()),
+            Param::Text(v) => args.add(v.as_deref()),
+            Param::Bytes(v) => args.add(v.as_deref()),
             Param::Int4(v) => args.add(*v),
         };
         r.map_err(|e| e.to_string())
