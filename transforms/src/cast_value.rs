@@ -40,25 +40,33 @@ pub const SUPPORTED_INPUT: &str =
     "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]";
 
 impl CastType {
+    /// Every output type.
+    pub const ALL: [CastType; 8] = [
+        CastType::Int8,
+        CastType::Int16,
+        CastType::Int32,
+        CastType::Int64,
+        CastType::Float32,
+        CastType::Float64,
+        CastType::Boolean,
+        CastType::String,
+    ];
+
     /// Parses a type name (case-insensitive) into an output type, with Kafka's reasons.
     pub fn parse(name: &str) -> Result<CastType, String> {
         let upper = name.trim().to_ascii_uppercase();
-        Ok(match upper.as_str() {
-            "INT8" => CastType::Int8,
-            "INT16" => CastType::Int16,
-            "INT32" => CastType::Int32,
-            "INT64" => CastType::Int64,
-            "FLOAT32" => CastType::Float32,
-            "FLOAT64" => CastType::Float64,
-            "BOOLEAN" => CastType::Boolean,
-            "STRING" => CastType::String,
-            "BYTES" | "ARRAY" | "MAP" | "STRUCT" => {
-                return Err(format!(
-                    "Cast transformation does not support casting to {upper}; supported types are {SUPPORTED_OUTPUT}"
-                ))
-            }
-            _ => return Err(format!("Invalid type found in casting spec: {}", name.trim())),
-        })
+        if let Some(ty) = CastType::ALL
+            .into_iter()
+            .find(|t| t.schema_type().java_name() == upper)
+        {
+            return Ok(ty);
+        }
+        match upper.as_str() {
+            "BYTES" | "ARRAY" | "MAP" | "STRUCT" => Err(format!(
+                "Cast transformation does not support casting to {upper}; supported types are {SUPPORTED_OUTPUT}"
+            )),
+            _ => Err(format!("Invalid type found in casting spec: {}", name.trim())),
+        }
     }
 
     /// The physical schema type.

@@ -150,23 +150,22 @@ fn write_java_layout(out: &mut Vec<u8>, negative: bool, d: &Digits) {
 
 /// Appends `Double.toString(v)`: `1.0`, `1.5`, `0.001`, `1.0E-4`, `1.0E10`, `NaN`, `Infinity`.
 pub fn write_f64(out: &mut Vec<u8>, v: f64) {
-    if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"Infinity" } else { b"-Infinity" });
-    } else if v == 0.0 {
-        out.extend_from_slice(if v.is_sign_negative() {
-            b"-0.0"
-        } else {
-            b"0.0"
-        });
-    } else {
+    if !write_special(out, v) {
         write_java_layout(out, v < 0.0, &java_digits_f64(v.abs()));
     }
 }
 
 /// Appends `Float.toString(v)` (same layout rules as doubles, float precision digits).
 pub fn write_f32(out: &mut Vec<u8>, v: f32) {
+    // Widening keeps NaN, the infinities and the sign of zero.
+    if !write_special(out, f64::from(v)) {
+        write_java_layout(out, v < 0.0, &java_digits_f32(v.abs()));
+    }
+}
+
+/// Appends the forms Java prints without digits (`NaN`, `Infinity`, `-Infinity`, `0.0`,
+/// `-0.0`); false (nothing written) for any other value.
+fn write_special(out: &mut Vec<u8>, v: f64) -> bool {
     if v.is_nan() {
         out.extend_from_slice(b"NaN");
     } else if v.is_infinite() {
@@ -178,8 +177,9 @@ pub fn write_f32(out: &mut Vec<u8>, v: f32) {
             b"0.0"
         });
     } else {
-        write_java_layout(out, v < 0.0, &java_digits_f32(v.abs()));
+        return false;
     }
+    true
 }
 
 /// `Double.toString(v)` as a string.
