@@ -6,7 +6,7 @@
 
 use std::io::Write as _;
 
-use crate::data::Decimal;
+use crate::data::{Decimal, Value};
 
 /// Milliseconds in one day.
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -180,6 +180,25 @@ fn write_special(out: &mut Vec<u8>, v: f64) -> bool {
         return false;
     }
     true
+}
+
+/// Appends a null, boolean or number as Java's `toString()` prints it (`null`, `true`, `42`,
+/// `1.0E10`, ...); strings, bytes, arrays, maps and structs are left to the caller and write
+/// nothing here.
+pub fn push_scalar(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int8(v) => out.push_str(&v.to_string()),
+        Value::Int16(v) => out.push_str(&v.to_string()),
+        Value::Int32(v) => out.push_str(&v.to_string()),
+        Value::Int64(v) => out.push_str(&v.to_string()),
+        Value::Float32(v) => out.push_str(&f32_to_string(*v)),
+        Value::Float64(v) => out.push_str(&f64_to_string(*v)),
+        Value::Decimal(d) => out.push_str(&big_decimal_to_string(d)),
+        Value::String(_) | Value::Bytes(_) | Value::Array(_) | Value::Map(_) | Value::Struct(_) => {
+        }
+    }
 }
 
 /// `Double.toString(v)` as a string.

@@ -27,15 +27,6 @@ fn append(out: &mut String, schema: Option<&Schema>, value: &Value, embedded: bo
         return;
     }
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int8(v) => out.push_str(&v.to_string()),
-        Value::Int16(v) => out.push_str(&v.to_string()),
-        Value::Int32(v) => out.push_str(&v.to_string()),
-        Value::Int64(v) => out.push_str(&v.to_string()),
-        Value::Float32(v) => out.push_str(&java_fmt::f32_to_string(*v)),
-        Value::Float64(v) => out.push_str(&java_fmt::f64_to_string(*v)),
-        Value::Decimal(d) => out.push_str(&java_fmt::big_decimal_to_string(d)),
         Value::String(s) => {
             if embedded {
                 out.push('"');
@@ -103,6 +94,7 @@ fn append(out: &mut String, schema: Option<&Schema>, value: &Value, embedded: bo
             }
             out.push('}');
         }
+        scalar => java_fmt::push_scalar(out, scalar),
     }
 }
 
