@@ -4,7 +4,6 @@
 
 mod sink;
 mod source;
-mod text;
 
 use std::sync::Arc;
 

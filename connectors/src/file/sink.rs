@@ -13,8 +13,8 @@ use ferroconnect_runtime::data::{SinkRecord, TopicPartition};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::text::java_string;
 use super::{sink_config_def, FILE_CONFIG, VERSION};
+use ferroconnect_runtime::converter::simple::append_java;
 
 /// Buffered bytes that trigger a write before `flush`.
 const WRITE_THRESHOLD: usize = 1 << 20;
@@ -147,7 +147,11 @@ impl SinkTask for FileStreamSinkTask {
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
         for r in &records {
-            java_string(&r.record.value, &mut self.pending);
+            append_java(
+                &mut self.pending,
+                r.record.value_schema.as_deref(),
+                &r.record.value,
+            );
             self.pending.push('\n');
         }
         if self.pending.len() >= WRITE_THRESHOLD {

@@ -101,7 +101,8 @@ pub fn java_to_string(schema: Option<&Schema>, value: &Value) -> String {
     out
 }
 
-fn append_java(out: &mut String, schema: Option<&Schema>, value: &Value) {
+/// [`java_to_string`] appended to `out`, with no allocation of its own for scalars.
+pub fn append_java(out: &mut String, schema: Option<&Schema>, value: &Value) {
     if let Some(ms) = logical_millis(schema, value) {
         out.push_str(&java_date_to_string(ms));
         return;
