@@ -243,12 +243,7 @@ impl SourceConfig {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::jdbc::test_config_map as map;
 
     #[test]
     fn seed_config_parses_with_defaults() {

@@ -59,6 +59,15 @@ pub const SINK_CLASS: &str = "io.confluent.connect.jdbc.JdbcSinkConnector";
 /// Version reported by the connectors.
 pub const VERSION: &str = "10.8.0";
 
+/// A config map from key/value pairs (tests of the config parsers).
+#[cfg(test)]
+fn test_config_map(pairs: &[(&str, &str)]) -> ferroconnect_runtime::config::ConfigMap {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// Registers the JDBC connectors (`JdbcSourceConnector`/`JdbcSource`,
 /// `JdbcSinkConnector`/`JdbcSink`, and their full names).
 pub fn register(registry: &mut PluginRegistry) {

@@ -673,19 +673,49 @@ fn struct_field(v: &Value, i: usize) -> &Value {
         .unwrap_or(NULL)
 }
 
+/// A primary key parameter as a hashable, borrowed value (floats by bits, all NaNs equal).
+#[derive(PartialEq, Eq, Hash)]
+enum KeyPart<'a> {
+    Int(Option<i64>),
+    Float(Option<u64>),
+    Bool(Option<bool>),
+    Text(Option<&'a str>),
+    Bytes(Option<&'a [u8]>),
+    Int4(Option<i32>),
+}
+
+impl<'a> KeyPart<'a> {
+    fn of(p: &'a Param) -> KeyPart<'a> {
+        match p {
+            Param::Int(v) => KeyPart::Int(*v),
+            Param::Float(v) => KeyPart::Float(v.map(|f| {
+                if f.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    f.to_bits()
+                }
+            })),
+            Param::Bool(v) => KeyPart::Bool(*v),
+            Param::Text(v) => KeyPart::Text(v.as_deref()),
+            Param::Bytes(v) => KeyPart::Bytes(v.as_deref()),
+            Param::Int4(v) => KeyPart::Int4(*v),
+        }
+    }
+}
+
 /// Keeps the last row of each primary key (one statement cannot upsert a key twice).
 fn dedupe_last(layout: &Layout, rows: Vec<Vec<Param>>) -> Vec<Vec<Param>> {
     let pk_idx: Vec<usize> = layout
-        .cols
+        .is_pk
         .iter()
         .enumerate()
-        .filter(|(_, c)| layout.pk.contains(&c.name))
+        .filter(|(_, &k)| k)
         .map(|(i, _)| i)
         .collect();
-    let mut last: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut last: HashMap<Vec<KeyPart<'_>>, usize> = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        let key: Vec<&Param> = pk_idx.iter().map(|&k| &r[k]).collect();
-        last.insert(format!("{key:?}"), i);
+        let key: Vec<KeyPart<'_>> = pk_idx.iter().map(|&k| KeyPart::of(&r[k])).collect();
+        last.insert(key, i);
     }
     if last.len() == rows.len() {
         return rows;

@@ -291,12 +291,7 @@ impl SinkConfig {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::jdbc::test_config_map as map;
 
     #[test]
     fn defaults_and_key_checks() {
