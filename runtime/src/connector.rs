@@ -129,6 +129,26 @@ pub trait SinkTaskContext: Send + Sync {
     fn request_commit(&self);
     /// The partitions currently assigned to the task.
     fn assignment(&self) -> Vec<TopicPartition>;
+    /// The reporter for records the task cannot write (`errantRecordReporter()`); None when
+    /// the worker offers none.
+    fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        None
+    }
+}
+
+/// Reports records a sink task could not write (`ErrantRecordReporter`, KIP-610), so one bad
+/// record need not fail the task.
+#[async_trait]
+pub trait ErrantRecordReporter: Send + Sync {
+    /// Reports `record` as failed with `error`. With `errors.tolerance=all` the failure is
+    /// logged (per `errors.log.*`), the record goes to the dead-letter queue if one is
+    /// configured, and `Ok` is returned: the task carries on without it. Otherwise the error
+    /// comes back (as "Tolerance exceeded in error handler"); the task should fail with it.
+    async fn report(
+        &self,
+        record: &SinkRecord,
+        error: crate::error::ConnectError,
+    ) -> ConnectResult<()>;
 }
 
 /// A sink connector (`SinkConnector`).

@@ -291,6 +291,31 @@ impl ErrorHandler {
         Ok(None)
     }
 
+    /// A record the task itself reported as unwritable (`ErrantRecordReporter.report`):
+    /// under `errors.tolerance=all` any error is tolerated (logged, dead-lettered) and `Ok`
+    /// returned; otherwise `Err` (the task must fail).
+    pub async fn report_errant(
+        &self,
+        ctx: &ErrorContext<'_>,
+        err: ConnectError,
+    ) -> ConnectResult<()> {
+        self.metrics.failures.inc();
+        self.metrics.errors.inc();
+        self.log(Stage::TaskPut, ctx, &err);
+        if !self.tolerate_all {
+            return Err(tolerance_exceeded(err));
+        }
+        self.metrics.skipped.inc();
+        if let (Some(dlq), Some(raw)) = (&self.dlq, ctx.raw) {
+            self.metrics.dlq_requests.inc();
+            if let Err(e) = self.send_to_dlq(dlq, raw, Stage::TaskPut, &err).await {
+                self.metrics.dlq_failures.inc();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     fn log(&self, stage: Stage, ctx: &ErrorContext<'_>, err: &ConnectError) {
         if !self.log_enable {
             return;
@@ -473,6 +498,23 @@ mod tests {
             .recover::<()>(Stage::TaskPut, &ctx(), ConnectError::other("x"), None)
             .await
             .is_err());
+    }
+
+    #[tokio::test]
+    async fn errant_records_are_tolerated_only_under_tolerance_all() {
+        let none = handler(&[]);
+        let err = none
+            .report_errant(&ctx(), ConnectError::data("column id is NOT NULL"))
+            .await
+            .unwrap_err();
+        assert!(err.trace().contains("Tolerance exceeded in error handler"));
+        assert!(err.trace().contains("column id is NOT NULL"));
+        // Under `all`, any error the task reports is skipped, even a non-retriable one.
+        let all = handler(&[("errors.tolerance", "all")]);
+        all.report_errant(&ctx(), ConnectError::other("x"))
+            .await
+            .unwrap();
+        assert_eq!(all.metrics.skipped.get(), 1);
     }
 
     #[tokio::test]

@@ -476,19 +476,20 @@ impl Worker {
                 rdkafka::consumer::Consumer::subscribe(&consumer, &refs).map_err(|e| {
                     ConnectError::other(format!("Failed to subscribe to {topics:?}: {e}"))
                 })?;
+                let pipeline = Arc::new(sink::Pipeline {
+                    id: id.clone(),
+                    converters,
+                    chain,
+                    errors,
+                    max_poll_records: settings.max_poll_records,
+                });
                 Ok(Runner::Sink(Box::new(sink::SinkRunner {
                     id: id.clone(),
                     task,
                     task_config,
-                    pipeline: sink::Pipeline {
-                        id: id.clone(),
-                        converters,
-                        chain,
-                        errors,
-                        max_poll_records: settings.max_poll_records,
-                    },
+                    pipeline: pipeline.clone(),
                     consumer,
-                    context: Arc::new(sink::SinkContextImpl::default()),
+                    context: Arc::new(sink::SinkContextImpl::with_reporter(pipeline)),
                     shared: shared.clone(),
                     control,
                     current: HashMap::new(),

@@ -31,7 +31,7 @@ use super::errors::{ErrorContext, ErrorHandler, RawRecord, Stage};
 use super::source::task_name;
 use super::{Control, Shared};
 use crate::config::ConfigMap;
-use crate::connector::{SinkTask, SinkTaskContext};
+use crate::connector::{ErrantRecordReporter, SinkTask, SinkTaskContext};
 use crate::data::{ConnectRecord, Headers, SinkRecord, TimestampType, TopicPartition};
 use crate::error::{ConnectError, ConnectResult};
 use crate::herder::{ConnectorTaskId, State};
@@ -106,6 +106,17 @@ pub struct SinkContextImpl {
     resets: Mutex<HashMap<TopicPartition, i64>>,
     has_resets: AtomicBool,
     commit_requested: AtomicBool,
+    reporter: Option<Arc<Pipeline>>,
+}
+
+impl SinkContextImpl {
+    /// A context whose errant-record reporter goes through `pipeline`'s error handling.
+    pub fn with_reporter(pipeline: Arc<Pipeline>) -> Self {
+        SinkContextImpl {
+            reporter: Some(pipeline),
+            ..Default::default()
+        }
+    }
 }
 
 impl SinkTaskContext for SinkContextImpl {
@@ -118,6 +129,11 @@ impl SinkTaskContext for SinkContextImpl {
     }
     fn assignment(&self) -> Vec<TopicPartition> {
         self.assignment.lock().clone()
+    }
+    fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        self.reporter
+            .clone()
+            .map(|p| p as Arc<dyn ErrantRecordReporter>)
     }
 }
 
@@ -153,7 +169,7 @@ pub struct SinkRunner {
     pub(crate) id: ConnectorTaskId,
     pub(crate) task: Box<dyn SinkTask>,
     pub(crate) task_config: ConfigMap,
-    pub(crate) pipeline: Pipeline,
+    pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) consumer: StreamConsumer<RebalanceContext>,
     pub(crate) context: Arc<SinkContextImpl>,
     pub(crate) shared: Arc<Shared>,
@@ -559,5 +575,63 @@ impl Pipeline {
         };
         self.errors.recover::<()>(stage, &ctx, err, None).await?;
         Ok(None)
+    }
+}
+
+#[async_trait::async_trait]
+impl ErrantRecordReporter for Pipeline {
+    async fn report(&self, record: &SinkRecord, error: ConnectError) -> ConnectResult<()> {
+        let raw = self.raw_of(record);
+        let ctx = ErrorContext {
+            topic: &raw.topic,
+            partition: Some(raw.partition),
+            offset: Some(raw.offset),
+            record: Some(&raw),
+            raw: Some(&raw),
+        };
+        self.errors.report_errant(&ctx, error).await
+    }
+}
+
+impl Pipeline {
+    /// The bytes of a record for the dead-letter queue: its key, value and headers converted
+    /// back with the task's converters (as the JVM does for records it no longer holds the
+    /// consumed bytes of), under the original topic, partition and offset. A part that does
+    /// not convert back is left out rather than failing the report.
+    fn raw_of(&self, record: &SinkRecord) -> RawRecord {
+        let r = &record.record;
+        let topic = &record.original_topic;
+        let key = self
+            .converters
+            .key
+            .from_connect_data(topic, r.key_schema.as_ref(), &r.key)
+            .ok()
+            .flatten();
+        let value = self
+            .converters
+            .value
+            .from_connect_data(topic, r.value_schema.as_ref(), &r.value)
+            .ok()
+            .flatten();
+        let headers = r
+            .headers
+            .iter()
+            .filter_map(|h| {
+                self.converters
+                    .header
+                    .from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)
+                    .ok()
+                    .map(|v| (h.key.clone(), v))
+            })
+            .collect();
+        RawRecord {
+            topic: topic.clone(),
+            partition: record.original_partition,
+            offset: record.original_offset,
+            timestamp: r.timestamp,
+            key,
+            value,
+            headers,
+        }
     }
 }
