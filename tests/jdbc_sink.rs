@@ -296,3 +296,163 @@ async fn kafka_coordinates_as_key_and_a_field_whitelist() {
         "__connect_topic,__connect_partition,__connect_offset,id,name"
     );
 }
+
+/// A value of the `fit` table's shape: a NOT NULL `name` and a `qty` with a CHECK (>= 0).
+fn fit_value(id: i32, name: Option<&str>, qty: i32) -> String {
+    json!({"schema": {"type": "struct", "name": "Fit", "optional": false, "fields": [
+              {"field": "id", "type": "int32", "optional": false},
+              {"field": "name", "type": "string", "optional": true},
+              {"field": "qty", "type": "int32", "optional": false}]},
+           "payload": {"id": id, "name": name, "qty": qty}})
+    .to_string()
+}
+
+/// 20 records for the `fit` table: good ones and, at ids 3, 7 and 12, a null name (NOT
+/// NULL), a negative qty (CHECK), another null name, and with `unconvertible` at id 15 a
+/// value that is not a struct (cannot be turned into columns at all).
+fn fit_records(unconvertible: bool) -> Vec<String> {
+    (0..20)
+        .map(|i| match i {
+            3 | 12 => fit_value(i, None, 1),
+            7 => fit_value(i, Some("neg"), -1),
+            15 if unconvertible => {
+                json!({"schema": {"type": "string", "optional": false}, "payload": "oops"})
+                    .to_string()
+            }
+            _ => fit_value(i, Some("ok"), i),
+        })
+        .collect()
+}
+
+/// Starts Postgres with the `fit` table, a broker with the `fit` topic holding
+/// [`fit_records`], an empty one-partition `fit_dlq` topic (as the JVM creates dead-letter
+/// queues), and a worker.
+async fn fit_setup(unconvertible: bool) -> (Postgres, Tansu, Kafka, WorkerProc) {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE fit (id int PRIMARY KEY, name text NOT NULL, \
+         qty int NOT NULL CONSTRAINT qty_not_negative CHECK (qty >= 0))",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("fit", 1).await;
+    kafka.create_topic("fit_dlq", 1).await;
+    let values = fit_records(unconvertible);
+    let batch: Vec<(Option<&str>, &str)> = values.iter().map(|v| (None, v.as_str())).collect();
+    kafka.produce("fit", &batch).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    (pg, broker, kafka, w)
+}
+
+fn header(rec: &Consumed, key: &str) -> String {
+    rec.headers
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.as_deref())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_else(|| panic!("no {key} header in {rec:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_that_do_not_fit_the_table_go_to_the_dlq_under_tolerance_all() {
+    let (pg, _broker, kafka, w) = fit_setup(true).await;
+    w.create(
+        "fit-sink",
+        json!({"connector.class": "JdbcSink", "topics": "fit",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "exactly.once": true, "batch.size": 100,
+               "errors.tolerance": "all", "errors.log.enable": true,
+               "errors.deadletterqueue.topic.name": "fit_dlq",
+               "errors.deadletterqueue.topic.replication.factor": 1,
+               "errors.deadletterqueue.context.headers.enable": true}),
+    )
+    .await;
+    let good = "0,1,2,4,5,6,8,9,10,11,13,14,16,17,18,19";
+    wait_sql(
+        &pg,
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM fit",
+        good,
+    )
+    .await;
+    let dlq = kafka.consume("fit_dlq", 4);
+    let mut by_offset: Vec<(i64, String)> = dlq
+        .iter()
+        .map(|r| {
+            let offset: i64 = header(r, "__connect.errors.offset")
+                .parse()
+                .expect("offset");
+            (offset, header(r, "__connect.errors.exception.message"))
+        })
+        .collect();
+    by_offset.sort();
+    let offsets: Vec<i64> = by_offset.iter().map(|(o, _)| *o).collect();
+    assert_eq!(
+        offsets,
+        [3, 7, 12, 15],
+        "dead-lettered records: {by_offset:?}"
+    );
+    for (offset, msg) in &by_offset {
+        let expected: &[&str] = match offset {
+            3 | 12 => &["not-null constraint", "column name", "23502"],
+            7 => &["qty_not_negative", "23514"],
+            _ => &["struct"],
+        };
+        for e in expected {
+            assert!(msg.contains(e), "offset {offset}: {msg:?} lacks {e:?}");
+        }
+    }
+    // The DLQ record is the original record converted back.
+    let bad_7 = dlq
+        .iter()
+        .find(|r| header(r, "__connect.errors.offset") == "7")
+        .expect("offset 7 in the DLQ");
+    assert!(
+        bad_7.value_str().contains("\"qty\":-1"),
+        "{}",
+        bad_7.value_str()
+    );
+    kafka.assert_exactly(
+        "fit_dlq",
+        4,
+        Duration::from_secs(2),
+        "one DLQ record per bad record",
+    );
+    w.wait_state("fit-sink", "RUNNING", 1).await;
+    // exactly.once: the offsets row covers the reported records too.
+    assert_eq!(
+        pg.psql(
+            "postgres",
+            "SELECT next_offset FROM __ferroconnect_sink_offsets WHERE connector = 'fit-sink'"
+        ),
+        "20"
+    );
+    // Later good records keep flowing.
+    let more = fit_value(20, Some("late"), 5);
+    kafka.produce("fit", &[(None, more.as_str())]).await;
+    wait_sql(&pg, "SELECT count(*) FROM fit WHERE id = 20", "1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_does_not_fit_fails_the_task_under_tolerance_none() {
+    let (pg, _broker, _kafka, w) = fit_setup(false).await;
+    w.create(
+        "fit-strict",
+        json!({"connector.class": "JdbcSink", "topics": "fit",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "batch.size": 100}),
+    )
+    .await;
+    let status = wait_for("fit-strict's task to fail", DEADLINE, || async {
+        let r = w.get("/connectors/fit-strict/status").await;
+        (r.body["tasks"][0]["state"] == "FAILED").then_some(r.body)
+    })
+    .await;
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("violates not-null constraint") && trace.contains("\"fit\""),
+        "{trace}"
+    );
+    // The failed batch was rolled back as a whole.
+    assert_eq!(pg.psql("postgres", "SELECT count(*) FROM fit"), "0");
+}

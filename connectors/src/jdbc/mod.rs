@@ -30,6 +30,13 @@
 //! name, topic and partition) in the same transaction as the rows; on partition assignment the
 //! task rewinds to the stored offsets and drops redelivered records below them, so a crash
 //! (even `kill -9` mid-batch) never duplicates a row.
+//!
+//! Records that do not fit the table (a Postgres data exception, integrity violation such as
+//! NOT NULL, CHECK or a foreign key, a datatype mismatch, or a value that does not convert to
+//! the columns) fail their batch without retries; the batch is then written again with each
+//! statement in a savepoint, bisecting failed statements down to the bad records, which go to
+//! the worker's errant record reporter (dead-lettered under `errors.tolerance=all`, failing the
+//! task otherwise) while the others are written, offsets included under `exactly.once`.
 
 mod config;
 mod conn;

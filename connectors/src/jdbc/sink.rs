@@ -1,5 +1,6 @@
 //! `JdbcSinkConnector`: writes records into PostgreSQL tables with multi-row statements, one
-//! transaction per `put` batch, retrying a failed batch `max.retries` times.
+//! transaction per `put` batch, retrying a failed batch `max.retries` times. Records that do
+//! not fit the table go to the worker's errant record reporter (see `sink_write.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,11 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
 use ferroconnect_runtime::connector::{
-    Connector, ConnectorContext, SinkConnector, SinkTask, SinkTaskContext,
+    Connector, ConnectorContext, ErrantRecordReporter, SinkConnector, SinkTask, SinkTaskContext,
 };
 use ferroconnect_runtime::data::{Schema, SchemaRef, SinkRecord, TopicPartition, Value};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
-use sqlx::postgres::{PgArguments, PgConnection};
+use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
 use super::conn::SINK_APPLICATION_NAME;
@@ -19,6 +20,11 @@ use super::sink_config::{sink_config_def, InsertMode, PkMode, SinkConfig};
 use super::sink_sql::{delete_sql, insert_sql, update_sql, Column, Param, ParamKind};
 use super::table::quote_ident;
 use super::VERSION;
+
+#[path = "sink_write.rs"]
+mod write;
+
+use write::{is_config, is_data, Run};
 
 /// Postgres' limit of bind parameters per statement.
 const MAX_PARAMS: usize = 65_535;
@@ -446,66 +452,13 @@ impl JdbcSinkTask {
         Ok(out)
     }
 
-    /// Runs `sql` with the parameters of `rows`, in order.
-    async fn execute(
-        conn: &mut PgConnection,
-        sql: Arc<str>,
-        rows: &[Vec<Param>],
+    /// Writes a batch in one transaction. With a `reporter`, records that do not fit the
+    /// table are reported and left out instead of failing the batch.
+    async fn write(
+        &mut self,
+        records: &[SinkRecord],
+        reporter: Option<&dyn ErrantRecordReporter>,
     ) -> ConnectResult<()> {
-        let mut args = PgArguments::default();
-        for p in rows.iter().flatten() {
-            p.add_to(&mut args).map_err(other)?;
-        }
-        sqlx::query_with(AssertSqlSafe(sql), args)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| other(e.to_string()))?;
-        Ok(())
-    }
-
-    /// Writes one run of same-shape, same-operation records.
-    async fn write_run(
-        conn: &mut PgConnection,
-        cfg: &SinkConfig,
-        layout: &mut Layout,
-        op: Op,
-        rows: Vec<Vec<Param>>,
-    ) -> ConnectResult<()> {
-        let table = layout.table_sql.clone();
-        let ctx = |e: ConnectError| e.context(format!("Failed to write to {table}"));
-        if op == Op::Delete {
-            let per = (MAX_PARAMS / layout.pk_cols.len().max(1)).clamp(1, cfg.batch_size);
-            for chunk in rows.chunks(per) {
-                let sql = layout.sql(cfg, op, chunk.len());
-                Self::execute(conn, sql, chunk).await.map_err(ctx)?;
-            }
-            return Ok(());
-        }
-        match cfg.insert_mode {
-            InsertMode::Update => {
-                let sql = layout.sql(cfg, op, 1);
-                for row in rows.chunks(1) {
-                    Self::execute(conn, sql.clone(), row).await.map_err(ctx)?;
-                }
-            }
-            InsertMode::Insert | InsertMode::Upsert => {
-                let rows = if cfg.insert_mode == InsertMode::Upsert {
-                    dedupe_last(layout, rows)
-                } else {
-                    rows
-                };
-                let per = (MAX_PARAMS / layout.cols.len().max(1)).clamp(1, cfg.batch_size);
-                for chunk in rows.chunks(per) {
-                    let sql = layout.sql(cfg, op, chunk.len());
-                    Self::execute(conn, sql, chunk).await.map_err(ctx)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes a batch in one transaction.
-    async fn write(&mut self, records: &[SinkRecord]) -> ConnectResult<()> {
         let Some(cfg) = self.cfg.clone() else {
             return Err(other("JdbcSinkTask was not started"));
         };
@@ -517,11 +470,63 @@ impl JdbcSinkTask {
                     .await?
             }
         };
-        let result = self.write_on(&mut conn, &cfg, records).await;
+        let result = self.write_on(&mut conn, &cfg, records, reporter).await;
         if result.is_ok() || conn.ping().await.is_ok() {
             self.conn = Some(conn);
         }
         result
+    }
+
+    /// The layout index, operation and statement parameters of one record, resolving (and
+    /// creating or evolving) its table on first sight of its shape.
+    async fn prepare(
+        &mut self,
+        conn: &mut PgConnection,
+        cfg: &SinkConfig,
+        rec: &SinkRecord,
+    ) -> ConnectResult<(usize, Op, Vec<Param>)> {
+        let r = &rec.record;
+        let op = if r.value.is_null() {
+            if !cfg.delete_enabled {
+                return Err(ConnectError::data(format!(
+                    "Record at {}-{} offset {} has a null value, but delete.enabled=false",
+                    rec.original_topic, rec.original_partition, rec.kafka_offset
+                )));
+            }
+            Op::Delete
+        } else {
+            Op::Write
+        };
+        if !self.table_names.contains_key(&r.topic) {
+            let name = Self::table_name(cfg, &r.topic);
+            self.table_names.insert(r.topic.clone(), name);
+        }
+        let table = self.table_names.get(&r.topic).map_or("", String::as_str);
+        let value_schema = if op == Op::Delete {
+            &None
+        } else {
+            &r.value_schema
+        };
+        let found = self.layouts.iter().position(|l| {
+            l.shape.table == table
+                && same_schema(&l.shape.key_schema, &r.key_schema)
+                && (op == Op::Delete || same_schema(&l.shape.value_schema, value_schema))
+        });
+        let idx = match found {
+            Some(i) => i,
+            None => {
+                let shape = Shape {
+                    table: table.to_string(),
+                    key_schema: r.key_schema.clone(),
+                    value_schema: value_schema.clone(),
+                };
+                let layout = Self::layout(conn, cfg, shape).await?;
+                self.layouts.push(layout);
+                self.layouts.len() - 1
+            }
+        };
+        let params = Self::params(&self.layouts[idx], rec, op == Op::Delete)?;
+        Ok((idx, op, params))
     }
 
     async fn write_on(
@@ -529,65 +534,44 @@ impl JdbcSinkTask {
         conn: &mut PgConnection,
         cfg: &SinkConfig,
         records: &[SinkRecord],
+        reporter: Option<&dyn ErrantRecordReporter>,
     ) -> ConnectResult<()> {
         let mut tx = conn.begin().await.map_err(other)?;
-        let mut run: Option<(usize, Op, Vec<Vec<Param>>)> = None;
-        for rec in records {
-            let r = &rec.record;
-            let op = if r.value.is_null() {
-                if !cfg.delete_enabled {
-                    return Err(ConnectError::data(format!(
-                        "Record at {}-{} offset {} has a null value, but delete.enabled=false",
-                        rec.original_topic, rec.original_partition, rec.kafka_offset
-                    )));
-                }
-                Op::Delete
-            } else {
-                Op::Write
+        let mut run: Option<Run> = None;
+        for (n, rec) in records.iter().enumerate() {
+            let (idx, op, params) = match self.prepare(&mut tx, cfg, rec).await {
+                Ok(p) => p,
+                Err(e) => match reporter {
+                    // Does not convert to the table's columns: reported, not written.
+                    Some(reporter) if is_data(&e) => {
+                        reporter.report(rec, e).await?;
+                        continue;
+                    }
+                    _ => return Err(e),
+                },
             };
-            if !self.table_names.contains_key(&r.topic) {
-                let name = Self::table_name(cfg, &r.topic);
-                self.table_names.insert(r.topic.clone(), name);
-            }
-            let table = self.table_names.get(&r.topic).map_or("", String::as_str);
-            let value_schema = if op == Op::Delete {
-                &None
-            } else {
-                &r.value_schema
-            };
-            let found = self.layouts.iter().position(|l| {
-                l.shape.table == table
-                    && same_schema(&l.shape.key_schema, &r.key_schema)
-                    && (op == Op::Delete || same_schema(&l.shape.value_schema, value_schema))
-            });
-            let idx = match found {
-                Some(i) => i,
-                None => {
-                    let shape = Shape {
-                        table: table.to_string(),
-                        key_schema: r.key_schema.clone(),
-                        value_schema: value_schema.clone(),
-                    };
-                    let layout = Self::layout(&mut tx, cfg, shape).await?;
-                    self.layouts.push(layout);
-                    self.layouts.len() - 1
-                }
-            };
-            let params = Self::params(&self.layouts[idx], rec, op == Op::Delete)?;
             match &mut run {
-                Some((i, o, rows)) if *i == idx && *o == op && rows.len() < cfg.batch_size => {
-                    rows.push(params)
+                Some(r) if r.layout == idx && r.op == op && r.rows.len() < cfg.batch_size => {
+                    r.rows.push(params);
+                    r.recs.push(n);
                 }
                 _ => {
-                    if let Some((i, o, rows)) = run.take() {
-                        Self::write_run(&mut tx, cfg, &mut self.layouts[i], o, rows).await?;
+                    if let Some(r) = run.take() {
+                        let layout = &mut self.layouts[r.layout];
+                        Self::write_run(&mut tx, cfg, layout, r, records, reporter).await?;
                     }
-                    run = Some((idx, op, vec![params]));
+                    run = Some(Run {
+                        layout: idx,
+                        op,
+                        rows: vec![params],
+                        recs: vec![n],
+                    });
                 }
             }
         }
-        if let Some((i, o, rows)) = run.take() {
-            Self::write_run(&mut tx, cfg, &mut self.layouts[i], o, rows).await?;
+        if let Some(r) = run.take() {
+            let layout = &mut self.layouts[r.layout];
+            Self::write_run(&mut tx, cfg, layout, r, records, reporter).await?;
         }
         let mut next: HashMap<TopicPartition, i64> = HashMap::new();
         if let Some((table, name)) = &cfg.exactly_once {
@@ -673,61 +657,6 @@ fn struct_field(v: &Value, i: usize) -> &Value {
         .unwrap_or(NULL)
 }
 
-/// A primary key parameter as a hashable, borrowed value (floats by bits, all NaNs equal).
-#[derive(PartialEq, Eq, Hash)]
-enum KeyPart<'a> {
-    Int(Option<i64>),
-    Float(Option<u64>),
-    Bool(Option<bool>),
-    Text(Option<&'a str>),
-    Bytes(Option<&'a [u8]>),
-    Int4(Option<i32>),
-}
-
-impl<'a> KeyPart<'a> {
-    fn of(p: &'a Param) -> KeyPart<'a> {
-        match p {
-            Param::Int(v) => KeyPart::Int(*v),
-            Param::Float(v) => KeyPart::Float(v.map(|f| {
-                if f.is_nan() {
-                    f64::NAN.to_bits()
-                } else {
-                    f.to_bits()
-                }
-            })),
-            Param::Bool(v) => KeyPart::Bool(*v),
-            Param::Text(v) => KeyPart::Text(v.as_deref()),
-            Param::Bytes(v) => KeyPart::Bytes(v.as_deref()),
-            Param::Int4(v) => KeyPart::Int4(*v),
-        }
-    }
-}
-
-/// Keeps the last row of each primary key (one statement cannot upsert a key twice).
-fn dedupe_last(layout: &Layout, rows: Vec<Vec<Param>>) -> Vec<Vec<Param>> {
-    let pk_idx: Vec<usize> = layout
-        .is_pk
-        .iter()
-        .enumerate()
-        .filter(|(_, &k)| k)
-        .map(|(i, _)| i)
-        .collect();
-    let mut last: HashMap<Vec<KeyPart<'_>>, usize> = HashMap::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        let key: Vec<KeyPart<'_>> = pk_idx.iter().map(|&k| KeyPart::of(&r[k])).collect();
-        last.insert(key, i);
-    }
-    if last.len() == rows.len() {
-        return rows;
-    }
-    let keep: std::collections::HashSet<usize> = last.into_values().collect();
-    rows.into_iter()
-        .enumerate()
-        .filter(|(i, _)| keep.contains(i))
-        .map(|(_, r)| r)
-        .collect()
-}
-
 #[async_trait]
 impl SinkTask for JdbcSinkTask {
     async fn start(
@@ -768,14 +697,28 @@ impl SinkTask for JdbcSinkTask {
             Some(c) => (c.max_retries, c.retry_backoff),
             None => (0, std::time::Duration::ZERO),
         };
+        let reporter = self
+            .context
+            .as_ref()
+            .and_then(|c| c.errant_record_reporter());
+        // Whether the batch is being written record-isolating, after it failed on bad data.
+        let mut isolate = false;
         let mut attempt = 0;
         loop {
-            match self.write(&records).await {
+            let reporting = if isolate { reporter.as_deref() } else { None };
+            match self.write(&records, reporting).await {
                 Ok(()) => return Ok(()),
-                Err(e)
-                    if attempt < retries
-                        && !matches!(e, ConnectError::Data(_) | ConnectError::Config(_)) =>
-                {
+                Err(e) if !isolate && reporter.is_some() && is_data(&e) => {
+                    tracing::info!(
+                        error = %e,
+                        "JDBC sink batch holds records that do not fit; writing it again, \
+                         reporting the records that fail"
+                    );
+                    isolate = true;
+                    // Tables created or evolved by the rolled-back attempt are gone again.
+                    self.layouts.clear();
+                }
+                Err(e) if attempt < retries && !is_data(&e) && !is_config(&e) => {
                     attempt += 1;
                     tracing::warn!(error = %e, attempt, retries, "JDBC sink write failed; retrying");
                     // The table may have changed: re-read its columns on the next attempt.
