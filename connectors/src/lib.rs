@@ -1,5 +1,7 @@
 //! Ferroconnect's connectors, one module (and cargo feature) per family.
 
+#[cfg(feature = "clickhouse")]
+pub mod clickhouse;
 #[cfg(feature = "file")]
 pub mod file;
 #[cfg(feature = "jdbc")]
@@ -13,5 +15,7 @@ pub fn register_builtin(registry: &mut PluginRegistry) {
     file::register(registry);
     #[cfg(feature = "jdbc")]
     jdbc::register(registry);
+    #[cfg(feature = "clickhouse")]
+    clickhouse::register(registry);
     let _ = registry;
 }

@@ -282,6 +282,8 @@ impl SinkRunner {
                 self.commit(false).await?;
                 next_commit = tokio::time::Instant::now() + interval;
             }
+            // Rewinds asked for outside `put` (e.g. in `pre_commit`) apply before reading on.
+            self.apply_resets();
             let rctx = self.consumer.context().clone();
             let batch = tokio::select! {
                 m = self.consumer.recv() => self.pipeline.collect_batch(&self.consumer, m).await?,
@@ -316,6 +318,9 @@ impl SinkRunner {
                                 Duration::from_secs(5),
                             );
                         }
+                        // Rewinds the task asked for (to data it buffered from earlier
+                        // batches) win over the batch's own start.
+                        self.apply_resets();
                         tokio::time::sleep(self.pipeline.errors.backoff(put_attempt, None)).await;
                         continue;
                     }

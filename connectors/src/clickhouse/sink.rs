@@ -1,0 +1,602 @@
+//! The connector and its task: records are routed to their table, encoded into per-table
+//! (or per-partition) blocks as they arrive, and the blocks are inserted concurrently when a
+//! buffer limit is reached and before every offset commit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt};
+
+use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
+use ferroconnect_runtime::connector::{
+    Connector, ConnectorContext, ErrantRecordReporter, SinkConnector, SinkTask, SinkTaskContext,
+};
+use ferroconnect_runtime::converter::{DecimalFormat, JsonConverter, JsonConverterConfig};
+use ferroconnect_runtime::data::{SinkRecord, TopicPartition, Value};
+use ferroconnect_runtime::error::{ConnectError, ConnectResult};
+
+use super::block::{self, Block, BlockKey, FormatKey};
+use super::client::{ChClient, ChError, Features};
+use super::config::{sink_config_def, ClickHouseConfig, StringFormat};
+use super::eos::{check_dedup, EosState, Range};
+use super::insert::{self, Send};
+use super::table::Table;
+
+/// `com.clickhouse.kafka.connect.ClickHouseSinkConnector`.
+#[derive(Default)]
+pub struct ClickHouseSinkConnector {
+    config: ConfigMap,
+}
+
+#[async_trait]
+impl Connector for ClickHouseSinkConnector {
+    fn version(&self) -> String {
+        super::VERSION.to_string()
+    }
+    fn config_def(&self) -> ConfigDef {
+        sink_config_def()
+    }
+    async fn start(
+        &mut self,
+        config: ConfigMap,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> ConnectResult<()> {
+        ClickHouseConfig::parse(&config).map_err(ConnectError::config)?;
+        self.config = config;
+        Ok(())
+    }
+    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
+        Ok(vec![self.config.clone(); max_tasks.max(1)])
+    }
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for ClickHouseSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(ClickHouseSinkTask::default())
+    }
+}
+
+/// Settings for inserts in text formats: fields without a column are skipped, and (on
+/// servers that have it) date-times are read in any common form.
+fn text_settings(sql: &str, features: Features) -> Vec<(&'static str, String)> {
+    if sql.ends_with("RowBinary") || sql.ends_with("RowBinaryWithDefaults") {
+        return Vec::new();
+    }
+    let mut s = vec![("input_format_skip_unknown_fields", "1".to_string())];
+    if features.modern_settings {
+        s.push(("date_time_input_format", "best_effort".to_string()));
+    }
+    s
+}
+
+fn ch_err(e: ChError) -> ConnectError {
+    if e.retriable {
+        ConnectError::retriable(e.message)
+    } else {
+        ConnectError::other(e.message)
+    }
+}
+
+/// Exactly-once bookkeeping of a task.
+struct Eos {
+    state: EosState,
+    /// Rounds recorded but not known to be complete: records below `first` are skipped and
+    /// `[first, last]` is re-formed into the same blocks.
+    replay: HashMap<TopicPartition, Range>,
+}
+
+/// The sink task.
+#[derive(Default)]
+pub struct ClickHouseSinkTask {
+    cfg: Option<Arc<ClickHouseConfig>>,
+    client: Option<ChClient>,
+    features: Option<Features>,
+    json: Option<Arc<JsonConverter>>,
+    context: Option<Arc<dyn SinkTaskContext>>,
+    reporter: Option<Arc<dyn ErrantRecordReporter>>,
+    /// Tables by topic.
+    tables: HashMap<String, Arc<Table>>,
+    next_layout: usize,
+    /// Buffered blocks in creation order.
+    blocks: Vec<(BlockKey, Block)>,
+    index: HashMap<BlockKey, usize>,
+    buffered_rows: usize,
+    buffered_bytes: usize,
+    first_buffered: Option<Instant>,
+    /// First and last offset put (not yet inserted) per partition.
+    pending: HashMap<TopicPartition, (i64, i64)>,
+    /// After a failed insert: the offset each partition was rewound to. Records are dropped
+    /// until that offset comes back.
+    rewind: HashMap<TopicPartition, i64>,
+    eos: Option<Eos>,
+}
+
+impl ClickHouseSinkTask {
+    fn cfg(&self) -> &ClickHouseConfig {
+        self.cfg.as_deref().expect("task started")
+    }
+
+    async fn table_for(&mut self, topic: &str) -> ConnectResult<Arc<Table>> {
+        let refresh = self.cfg().table_refresh;
+        if let Some(t) = self.tables.get(topic).filter(|t| !t.is_stale(refresh)) {
+            return Ok(t.clone());
+        }
+        let (db, name) = self.cfg().target(topic);
+        let client = self.client.clone().expect("task started");
+        let table = Table::describe(&client, &db, &name).await.map_err(|e| {
+            let msg = format!(
+                "Could not read table {db}.{name} for topic {topic}: {}",
+                e.message
+            );
+            if e.retriable {
+                ConnectError::retriable(msg)
+            } else {
+                ConnectError::config(msg)
+            }
+        })?;
+        if self.eos.is_some() {
+            check_dedup(&client, &db, &name)
+                .await
+                .map_err(ConnectError::config)?;
+        }
+        let table = Arc::new(table);
+        self.tables.insert(topic.to_string(), table.clone());
+        Ok(table)
+    }
+
+    /// Encodes one record into its block: `Ok(Some(block index))`, `Ok(None)` when the record
+    /// has no row (a tombstone, a Debezium delete without `before`), `Err(msg)` when it cannot
+    /// be written.
+    async fn route(
+        &mut self,
+        record: &SinkRecord,
+        tp: &TopicPartition,
+    ) -> ConnectResult<Result<Option<usize>, String>> {
+        let table = self.table_for(&record.record.topic).await?;
+        let cfg = self.cfg.clone().expect("task started");
+        let features = self.features.expect("task started");
+        let json = self.json.clone().expect("task started");
+        let value = &record.record.value;
+        let (row, cdc) = if cfg.debezium {
+            match block::unwrap_debezium(value) {
+                Some((row, x)) => (row, Some(x)),
+                None => return Ok(Ok(None)),
+            }
+        } else {
+            (value, None)
+        };
+        let partition = (!cfg.ignore_partitions).then(|| tp.clone());
+        let key = |format| BlockKey {
+            table: table.qualified.as_str().into(),
+            format,
+            partition: partition.clone(),
+        };
+        let insert = |format: &str| -> Arc<str> {
+            format!("INSERT INTO {} FORMAT {format}", table.qualified).into()
+        };
+        let written = match row {
+            Value::Null => return Ok(Ok(None)),
+            Value::Struct(s) if !cfg.bypass_row_binary => {
+                let layout = match table.layout(
+                    s.schema(),
+                    cfg.debezium,
+                    features.row_binary_with_defaults,
+                    &mut self.next_layout,
+                ) {
+                    Ok(l) => l,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let i = self.block(key(FormatKey::Layout(layout.id)), &layout.sql);
+                let b = &mut self.blocks[i].1;
+                block::encode_struct(b, &table, &layout, s, cdc.unwrap_or_default(), &json)
+                    .map(|()| i)
+            }
+            Value::String(text) => {
+                let format = match cfg.string_format {
+                    Some(f) => f,
+                    None if text.trim_start().starts_with('{') => StringFormat::Json,
+                    None => return Ok(Err("a string value that is not a JSON object needs customInsertFormat=true and an insertFormat".into())),
+                };
+                let i = self.block(
+                    key(FormatKey::Text(format)),
+                    &insert(format.clickhouse_name()),
+                );
+                block::encode_text(&mut self.blocks[i].1, text);
+                Ok(i)
+            }
+            Value::Map(_) | Value::Struct(_) => {
+                let schema = match row {
+                    Value::Struct(s) => Some(s.schema().clone()),
+                    _ => None,
+                };
+                let i = self.block(key(FormatKey::Json), &insert("JSONEachRow"));
+                block::encode_json(&mut self.blocks[i].1, row, schema.as_ref(), cdc, &json)
+                    .map(|()| i)
+            }
+            other => Err(format!(
+                "a {} value is not a row (expected a struct, a map or a JSON string)",
+                ferroconnect_runtime::data::value::value_class_name(other)
+            )),
+        };
+        Ok(written.map(Some))
+    }
+
+    fn block(&mut self, key: BlockKey, sql: &Arc<str>) -> usize {
+        match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.blocks.push((key.clone(), Block::new(sql.clone())));
+                self.index.insert(key, self.blocks.len() - 1);
+                self.blocks.len() - 1
+            }
+        }
+    }
+
+    fn buffer_full(&self) -> bool {
+        let cfg = self.cfg();
+        self.buffered_bytes >= cfg.buffer_bytes
+            || (cfg.buffer_count > 0 && self.buffered_rows >= cfg.buffer_count)
+    }
+
+    /// Inserts the buffered blocks (all, or those of one partition whose replay round is
+    /// complete). On failure every partition involved is rewound to its first pending offset
+    /// and the error is retriable.
+    async fn flush_blocks(&mut self, only: Option<&TopicPartition>) -> ConnectResult<()> {
+        let replaying: Vec<TopicPartition> = match &self.eos {
+            Some(e) => e
+                .replay
+                .keys()
+                .filter(|p| Some(*p) != only)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let blocks = std::mem::take(&mut self.blocks);
+        self.index.clear();
+        let (mut take, keep): (Vec<_>, Vec<_>) =
+            blocks
+                .into_iter()
+                .partition(|(k, _)| match (&k.partition, only) {
+                    (Some(p), Some(o)) => p == o,
+                    (Some(p), None) => !replaying.contains(p),
+                    (None, _) => only.is_none(),
+                });
+        for (k, b) in keep {
+            self.index.insert(k.clone(), self.blocks.len());
+            self.blocks.push((k, b));
+        }
+        if self.blocks.is_empty() {
+            self.buffered_rows = 0;
+            self.buffered_bytes = 0;
+            self.first_buffered = None;
+        }
+        let mut parts: Vec<TopicPartition> = Vec::new();
+        for (_, b) in &take {
+            for p in &b.partitions {
+                if !parts.contains(p) {
+                    parts.push(p.clone());
+                }
+            }
+        }
+        if let Some(o) = only {
+            if !parts.contains(o) {
+                parts.push(o.clone());
+            }
+        }
+        // Exactly-once: record each partition's round before sending it.
+        let mut tokens: HashMap<usize, String> = HashMap::new();
+        if let Some(eos) = &mut self.eos {
+            let mut fresh = Vec::new();
+            let mut ranges = HashMap::new();
+            for p in &parts {
+                let range = match eos.replay.get(p) {
+                    Some(r) => *r,
+                    None => match self.pending.get(p) {
+                        Some(r) => {
+                            fresh.push((p.clone(), *r));
+                            *r
+                        }
+                        None => continue,
+                    },
+                };
+                ranges.insert(p.clone(), range);
+            }
+            let client = self.client.clone().expect("task started");
+            if let Err(e) = eos.state.record(&client, &fresh).await {
+                return Err(self.rewind_after_failure(&parts, e));
+            }
+            let mut counters: HashMap<&TopicPartition, usize> = HashMap::new();
+            for (i, (k, _)) in take.iter().enumerate() {
+                if let Some(p) = &k.partition {
+                    if let Some(r) = ranges.get(p) {
+                        let n = counters.entry(p).or_default();
+                        tokens.insert(i, eos.state.token(p, *r, *n));
+                        *n += 1;
+                    }
+                }
+            }
+            for (p, r) in ranges {
+                eos.replay.insert(p, r);
+            }
+        }
+        let client = self.client.clone().expect("task started");
+        let cfg = self.cfg.clone().expect("task started");
+        let isolate = cfg.tolerate_all && self.reporter.is_some();
+        let features = self.features.expect("task started");
+        let sends: Vec<(usize, Send)> = take
+            .iter_mut()
+            .enumerate()
+            .map(|(i, (_, b))| {
+                (
+                    i,
+                    Send {
+                        sql: b.sql.clone(),
+                        body: bytes::Bytes::from(std::mem::take(&mut b.body)),
+                        row_ends: std::mem::take(&mut b.row_ends),
+                        token: tokens.remove(&i),
+                        settings: text_settings(&b.sql, features),
+                        isolate: isolate && !b.records.is_empty(),
+                    },
+                )
+            })
+            .collect();
+        let results: Vec<(usize, Result<insert::Rejected, ChError>)> = stream::iter(sends)
+            .map(|(i, s)| {
+                let client = client.clone();
+                let retries = cfg.retry_count;
+                async move { (i, insert::send(&client, s, retries).await) }
+            })
+            .buffer_unordered(cfg.max_concurrent)
+            .collect()
+            .await;
+        let mut failed: Option<ChError> = None;
+        let mut failed_parts: Vec<TopicPartition> = Vec::new();
+        let mut rejected: Vec<(SinkRecord, ChError)> = Vec::new();
+        for (i, r) in results {
+            match r {
+                Ok(bad) => {
+                    let records = &mut take[i].1.records;
+                    for (row, e) in bad {
+                        if let Some(rec) = records.get(row) {
+                            rejected.push((rec.clone(), e));
+                        }
+                    }
+                }
+                Err(e) => {
+                    failed_parts.extend(take[i].1.partitions.iter().cloned());
+                    if matches!(e.code, Some(16) | Some(47)) {
+                        self.tables.clear();
+                    }
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(self.rewind_after_failure(&failed_parts, e));
+        }
+        for p in &parts {
+            self.pending.remove(p);
+            if let Some(eos) = &mut self.eos {
+                eos.replay.remove(p);
+            }
+        }
+        if let Some(reporter) = &self.reporter {
+            for (rec, e) in rejected {
+                reporter
+                    .report(
+                        &rec,
+                        ConnectError::data(format!("ClickHouse rejected the row: {}", e.message)),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops what is buffered for `parts`, rewinds them to their first pending offset and
+    /// returns the retriable error to hand back to the worker.
+    fn rewind_after_failure(&mut self, parts: &[TopicPartition], e: ChError) -> ConnectError {
+        let mut resets = HashMap::new();
+        for p in parts {
+            let from = match &self.eos {
+                Some(eos) => eos.replay.get(p).map(|r| r.0),
+                None => None,
+            }
+            .or_else(|| self.pending.get(p).map(|r| r.0));
+            if let Some(from) = from {
+                resets.insert(p.clone(), from);
+                self.rewind.insert(p.clone(), from);
+            }
+            self.pending.remove(p);
+        }
+        let blocks = std::mem::take(&mut self.blocks);
+        self.index.clear();
+        for (k, b) in blocks {
+            if b.partitions.iter().any(|p| parts.contains(p)) {
+                continue;
+            }
+            self.index.insert(k.clone(), self.blocks.len());
+            self.blocks.push((k, b));
+        }
+        if let Some(ctx) = &self.context {
+            ctx.reset_offsets(resets);
+        }
+        tracing::warn!(error = %e.message, "ClickHouse insert failed; rewinding {} partition(s) for redelivery", parts.len());
+        ConnectError::retriable(format!("Insert into ClickHouse failed: {}", e.message))
+    }
+
+    /// True if a record is a stale redelivery to drop (before a rewind point or before an
+    /// exactly-once round that is already in ClickHouse).
+    fn is_stale(&mut self, tp: &TopicPartition, offset: i64) -> bool {
+        if let Some(&r) = self.rewind.get(tp) {
+            if offset != r {
+                return true;
+            }
+            self.rewind.remove(tp);
+        }
+        match self.eos.as_ref().and_then(|e| e.replay.get(tp)) {
+            Some((first, _)) => offset < *first,
+            None => false,
+        }
+    }
+}
+
+#[async_trait]
+impl SinkTask for ClickHouseSinkTask {
+    async fn start(
+        &mut self,
+        config: ConfigMap,
+        context: Arc<dyn SinkTaskContext>,
+    ) -> ConnectResult<()> {
+        let cfg = ClickHouseConfig::parse(&config).map_err(ConnectError::config)?;
+        let client = ChClient::new(&cfg);
+        let version = client.version().await.map_err(|e| {
+            ConnectError::retriable(format!(
+                "Cannot reach ClickHouse at {}:{}: {}",
+                cfg.hostname, cfg.port, e.message
+            ))
+        })?;
+        let features = Features::of(&version);
+        if !features.row_binary_with_defaults {
+            tracing::info!(version, "ClickHouse before 23.5: no RowBinaryWithDefaults; null fields of non-Nullable columns fail their record instead of taking the column default");
+        }
+        if let Some(table) = &cfg.exactly_once {
+            if !features.dedup_token {
+                return Err(ConnectError::config(format!(
+                    "exactlyOnce=true needs ClickHouse 22.2 or later (insert_deduplication_token); the server runs {version}"
+                )));
+            }
+            let state = EosState::open(&client, &cfg.database, table, &cfg.connector)
+                .await
+                .map_err(ch_err)?;
+            self.eos = Some(Eos {
+                state,
+                replay: HashMap::new(),
+            });
+        }
+        self.json = Some(Arc::new(JsonConverter::new(JsonConverterConfig {
+            schemas_enable: false,
+            decimal_format: DecimalFormat::Numeric,
+            ..Default::default()
+        })));
+        self.reporter = context.errant_record_reporter();
+        self.context = Some(context);
+        self.features = Some(features);
+        self.client = Some(client);
+        self.cfg = Some(Arc::new(cfg));
+        tracing::info!(version, "ClickHouse sink task started");
+        Ok(())
+    }
+
+    async fn open(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
+        let Some(eos) = &mut self.eos else {
+            return Ok(());
+        };
+        let client = self.client.clone().expect("task started");
+        let ranges = eos.state.load(&client, partitions).await.map_err(ch_err)?;
+        eos.replay.extend(ranges);
+        Ok(())
+    }
+
+    async fn close(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
+        let r = self.flush_blocks(None).await;
+        for p in partitions {
+            self.rewind.remove(p);
+            self.pending.remove(p);
+            if let Some(eos) = &mut self.eos {
+                eos.replay.remove(p);
+            }
+        }
+        r
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        let keep = self.cfg().tolerate_all && self.reporter.is_some();
+        for record in records {
+            let tp = TopicPartition::new(&record.original_topic, record.original_partition);
+            let offset = record.kafka_offset;
+            if self.is_stale(&tp, offset) {
+                continue;
+            }
+            // Exactly-once: a replayed round is complete once its last offset is passed.
+            let replay = self.eos.as_ref().and_then(|e| e.replay.get(&tp).copied());
+            if let Some((_, last)) = replay {
+                if offset > last && !self.pending.contains_key(&tp) {
+                    if let Some(e) = &mut self.eos {
+                        e.replay.remove(&tp);
+                    }
+                } else if offset > last {
+                    self.flush_blocks(Some(&tp)).await?;
+                }
+            }
+            self.pending
+                .entry(tp.clone())
+                .and_modify(|r| r.1 = offset)
+                .or_insert((offset, offset));
+            match self.route(&record, &tp).await? {
+                Ok(Some(i)) => {
+                    let size = self.blocks[i].1.commit_row(record, keep, &tp);
+                    self.buffered_rows += 1;
+                    self.buffered_bytes += size;
+                    self.first_buffered.get_or_insert_with(Instant::now);
+                }
+                Ok(None) => {}
+                Err(msg) => {
+                    let err = ConnectError::data(format!(
+                        "Cannot write record {}-{}@{} to ClickHouse: {msg}",
+                        record.original_topic, record.original_partition, record.original_offset
+                    ));
+                    match &self.reporter {
+                        Some(r) => r.report(&record, err).await?,
+                        None => return Err(err),
+                    }
+                }
+            }
+            if replay.is_some_and(|(_, last)| offset == last) {
+                self.flush_blocks(Some(&tp)).await?;
+            } else if self.buffer_full() {
+                self.flush_blocks(None).await?;
+            }
+        }
+        let cfg = self.cfg();
+        let due = cfg.buffer_count == 0
+            || self.first_buffered.is_some_and(|t| {
+                !cfg.buffer_flush_time.is_zero() && t.elapsed() >= cfg.buffer_flush_time
+            });
+        if due && !self.blocks.is_empty() {
+            self.flush_blocks(None).await?;
+        }
+        Ok(())
+    }
+
+    async fn pre_commit(
+        &mut self,
+        offsets: &HashMap<TopicPartition, i64>,
+    ) -> ConnectResult<HashMap<TopicPartition, i64>> {
+        self.flush_blocks(None).await?;
+        let mut safe = offsets.clone();
+        for (tp, off) in safe.iter_mut() {
+            let mut limit = *off;
+            if let Some(r) = self.rewind.get(tp) {
+                limit = limit.min(*r);
+            }
+            if let Some((first, _)) = self.pending.get(tp) {
+                limit = limit.min(*first);
+            }
+            if let Some((first, _)) = self.eos.as_ref().and_then(|e| e.replay.get(tp)) {
+                limit = limit.min(*first);
+            }
+            *off = limit;
+        }
+        Ok(safe)
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
