@@ -26,6 +26,48 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// Bytes read from the file per read call.
 const READ_CHUNK: usize = 1 << 20;
 
+/// Most records a poll reserves room for up front (larger batches grow as they fill).
+const MAX_BATCH_RESERVE: usize = 1 << 16;
+
+/// Position of the first `\n` or `\r`, scanning eight bytes at a time (lines are mostly
+/// longer than a word, and neither byte is common inside them).
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    // Non-zero iff some byte of `x` is zero (exact test; no false positives).
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        if has_zero(w ^ NL) | has_zero(w ^ CR) != 0 {
+            return chunk
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .map(|i| base + i);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|i| base + i)
+}
+
+/// A line as a string: valid UTF-8 is copied as is (the common case, checked quickly), anything
+/// else with U+FFFD replacement characters as Java's decoder does.
+fn line_string(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 /// The file source connector: one task reading one file.
 #[derive(Default)]
 pub struct FileStreamSourceConnector {
@@ -188,10 +230,10 @@ impl FileStreamSourceTask {
                     continue;
                 }
             }
-            let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let Some(end) = find_line_end(rest) else {
                 break;
             };
-            let line = String::from_utf8_lossy(&rest[..end]).into_owned();
+            let line = line_string(&rest[..end]);
             let mut consumed = end + 1;
             if rest[end] == b'\r' {
                 match rest.get(end + 1) {
@@ -228,7 +270,7 @@ impl FileStreamSourceTask {
 
     /// Reads complete lines, up to the batch size.
     async fn read_lines(&mut self) -> ConnectResult<Vec<SourceRecord>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.batch_size.min(MAX_BATCH_RESERVE));
         loop {
             self.drain_lines(&mut out);
             if out.len() >= self.batch_size {
@@ -239,15 +281,14 @@ impl FileStreamSourceTask {
                 self.buf.drain(..self.buf_start);
                 self.buf_start = 0;
             }
-            let old_len = self.buf.len();
-            self.buf.resize(old_len + READ_CHUNK, 0);
+            // Read into spare capacity: no zeroing of the chunk before each read.
+            self.buf.reserve(READ_CHUNK);
             let Some(reader) = self.reader.as_mut() else {
                 return Ok(out);
             };
-            let n = reader.read(&mut self.buf[old_len..]).await.map_err(|e| {
+            let n = reader.read_buf(&mut self.buf).await.map_err(|e| {
                 ConnectError::other(format!("Error reading file {}: {e}", self.filename))
             })?;
-            self.buf.truncate(old_len + n);
             if n == 0 {
                 if out.is_empty() {
                     tokio::time::sleep(IDLE_WAIT).await;
@@ -421,6 +462,30 @@ mod tests {
         assert!(task.poll().await.unwrap().is_empty());
         std::fs::write(&path, "x\n").unwrap();
         assert_eq!(lines(&task.poll().await.unwrap()), vec![("x".into(), 2)]);
+    }
+
+    #[test]
+    fn line_end_scan_finds_the_first_break_at_any_offset() {
+        for len in 0..40 {
+            for brk in [b'\n', b'\r'] {
+                let mut bytes = vec![b'x'; len];
+                assert_eq!(find_line_end(&bytes), None, "len {len}");
+                bytes.push(brk);
+                bytes.extend_from_slice(b"\nmore\r");
+                assert_eq!(find_line_end(&bytes), Some(len), "len {len}");
+            }
+        }
+        // Bytes next to the break values (0x0b, 0x0c, 0x8a) are not breaks.
+        assert_eq!(
+            find_line_end(&[0x0b, 0x0c, 0x8a, 0x8d, 0x09, b'\r']),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_lines_get_replacement_characters() {
+        assert_eq!(line_string(b"caf\xc3\xa9"), "café");
+        assert_eq!(line_string(b"a\xffb"), "a\u{fffd}b");
     }
 
     #[test]
