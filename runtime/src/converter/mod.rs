@@ -33,6 +33,25 @@ pub trait Converter: Send + Sync {
         schema: Option<&SchemaRef>,
         value: &Value,
     ) -> Result<Option<Vec<u8>>, DataError>;
+    /// Serializes a value by appending its bytes to `out`, which the caller may reuse from
+    /// record to record; `Ok(false)` is a null (tombstone) and appends nothing. The bytes are
+    /// exactly those of [`Converter::from_connect_data`]; the default goes through it, and
+    /// converters that can write straight into the buffer override it.
+    fn from_connect_data_into(
+        &self,
+        topic: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, DataError> {
+        match self.from_connect_data(topic, schema, value)? {
+            Some(bytes) => {
+                out.extend_from_slice(&bytes);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
     /// Deserializes bytes (`None` = null) into a schema and value.
     fn to_connect_data(
         &self,

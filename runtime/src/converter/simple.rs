@@ -81,6 +81,24 @@ impl Converter for StringConverter {
         Ok(Self::serialize(schema, value))
     }
 
+    fn from_connect_data_into(
+        &self,
+        _topic: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, DataError> {
+        match value {
+            Value::Null => return Ok(false),
+            Value::String(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Bytes(b) => out.extend_from_slice(b),
+            other => {
+                out.extend_from_slice(java_to_string(schema.map(|s| s.as_ref()), other).as_bytes())
+            }
+        }
+        Ok(true)
+    }
+
     fn to_connect_data(
         &self,
         _topic: &str,
@@ -259,10 +277,21 @@ mod tests {
     #[test]
     fn string_converter_writes_to_string_forms() {
         let c = StringConverter::from_settings(&ConfigMap::new()).unwrap();
-        let ser = |s: Option<&SchemaRef>, v: Value| {
-            String::from_utf8(c.from_connect_data("t", s, &v).unwrap().unwrap()).unwrap()
+        // Both forms (fresh vector, appended to a reused buffer) write the same bytes.
+        let mut reused = b"stale".to_vec();
+        let mut ser = |s: Option<&SchemaRef>, v: Value| {
+            let fresh = c.from_connect_data("t", s, &v).unwrap().unwrap();
+            reused.clear();
+            assert!(c.from_connect_data_into("t", s, &v, &mut reused).unwrap());
+            assert_eq!(reused, fresh);
+            String::from_utf8(fresh).unwrap()
         };
         assert_eq!(c.from_connect_data("t", None, &Value::Null).unwrap(), None);
+        let mut out = Vec::new();
+        assert!(!c
+            .from_connect_data_into("t", None, &Value::Null, &mut out)
+            .unwrap());
+        assert!(out.is_empty());
         assert_eq!(ser(None, "héllo".into()), "héllo");
         assert_eq!(ser(None, Value::Int32(42)), "42");
         assert_eq!(ser(None, Value::Float64(1e10)), "1.0E10");

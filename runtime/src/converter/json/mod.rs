@@ -290,6 +290,16 @@ impl Converter for JsonConverter {
         self.serialize(schema, value)
     }
 
+    fn from_connect_data_into(
+        &self,
+        _topic: &str,
+        schema: Option<&SchemaRef>,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, DataError> {
+        self.write_connect_data(out, schema, value)
+    }
+
     fn to_connect_data(
         &self,
         _topic: &str,

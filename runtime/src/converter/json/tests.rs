@@ -118,6 +118,26 @@ fn reference_struct_example_is_byte_identical() {
 }
 
 #[test]
+fn writing_into_a_reused_buffer_matches_the_fresh_bytes() {
+    let schema = reference_schema();
+    let value = reference_value(&schema);
+    let c = with_schemas();
+    let mut out = Vec::new();
+    for _ in 0..3 {
+        out.clear();
+        assert!(c
+            .from_connect_data_into("t", Some(&schema), &value, &mut out)
+            .unwrap());
+        assert_eq!(std::str::from_utf8(&out).unwrap(), REFERENCE_JSON);
+    }
+    out.clear();
+    assert!(!c
+        .from_connect_data_into("t", None, &Value::Null, &mut out)
+        .unwrap());
+    assert!(out.is_empty(), "a tombstone appends nothing");
+}
+
+#[test]
 fn reference_struct_example_round_trips() {
     let c = with_schemas();
     let (schema, value) = from_json(&c, REFERENCE_JSON);

@@ -32,7 +32,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip eight bytes at a time while none of them needs escaping.
+        if let Some(word) = bytes.get(i..i + 8) {
+            if !needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
         if b >= 0x80 {
             continue;
         }
@@ -40,7 +50,8 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         if esc == 0 {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
+        let at = i - 1;
+        out.extend_from_slice(&bytes[start..at]);
         if esc == b'u' {
             out.extend_from_slice(b"\\u00");
             out.push(HEX[(b >> 4) as usize]);
@@ -49,10 +60,26 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             out.push(b'\\');
             out.push(esc);
         }
-        start = i + 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// True if any of the eight bytes is a control character, `"` or `\` (bytes of multi-byte
+/// UTF-8 sequences never are).
+fn needs_escape(word: &[u8]) -> bool {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(word);
+    let w = u64::from_ne_bytes(bytes);
+    // Exact "some byte is below n" tests (n <= 0x80), as in the classic bit-twiddling hacks.
+    let below = |x: u64, n: u8| x.wrapping_sub(LO * n as u64) & !x & HI;
+    let control = below(w, 0x20);
+    let quote = below(w ^ (LO * b'"' as u64), 1);
+    let backslash = below(w ^ (LO * b'\\' as u64), 1);
+    control | quote | backslash != 0
 }
 
 /// Appends a quoted standard Base64 string (with padding, no line breaks).
@@ -108,6 +135,46 @@ mod tests {
             "\"a\\\"b\\\\c\\nd\\te\\u0001f/é\""
         );
         assert_eq!(s(|o| write_str(o, "\u{1f}\u{7f}")), "\"\\u001F\u{7f}\"");
+    }
+
+    /// Escapes one character at a time, the plain way the word-at-a-time scan must match.
+    fn escaped_slowly(text: &str) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{8}' => out.push_str("\\b"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\u{c}' => out.push_str("\\f"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn escapes_match_at_every_position_of_long_strings() {
+        let specials = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', ' ', '!', '#', '[', ']', 'é', '\u{7f}',
+        ];
+        for len in 0..24 {
+            for &c in &specials {
+                for at in 0..=len {
+                    let mut text: String = "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+                    text.insert(at.min(text.len()), c);
+                    assert_eq!(
+                        s(|o| write_str(o, &text)),
+                        escaped_slowly(&text),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
