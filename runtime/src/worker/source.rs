@@ -73,6 +73,18 @@ impl ProducerContext for AckContext {
     }
 }
 
+/// Per-batch scratch space of the send loop: converter output buffers reused from record to
+/// record (librdkafka copies the bytes on send) and the last topics seen.
+#[derive(Default)]
+struct Scratch {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    /// Topic of the last record handed to the transform chain (for error reports).
+    chain_topic: String,
+    /// Topic of the last record sent; it is known to exist.
+    known_topic: Option<String>,
+}
+
 /// Committed offsets of one connector, as its tasks read them.
 pub struct StoreReader {
     /// The store.
@@ -224,6 +236,7 @@ impl SourceRunner {
     async fn send_batch(&mut self, records: Vec<SourceRecord>) -> ConnectResult<()> {
         let ack = BatchAck::new();
         let mut offsets = PartitionOffsets::default();
+        let mut scratch = Scratch::default();
         for rec in records {
             let SourceRecord {
                 source_partition,
@@ -231,30 +244,53 @@ impl SourceRunner {
                 record,
             } = rec;
             offsets.update(source_partition, source_offset);
-            self.send_record(record, &ack).await?;
+            // The usual case transforms synchronously: no per-record future to move it into.
+            let record = if self.chain.is_empty() {
+                record
+            } else if self.errors.retries_enabled() {
+                match self.transform_with_retries(record).await? {
+                    Some(r) => r,
+                    None => continue,
+                }
+            } else {
+                // Remember the topic for the error report (a compare, not a copy, per record).
+                if record.topic != scratch.chain_topic {
+                    scratch.chain_topic.clone_from(&record.topic);
+                }
+                match self.chain.apply(record) {
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
+                    Err(e) => match self.recover_transform(&scratch.chain_topic, e).await? {
+                        Some(r) => r,
+                        None => continue,
+                    },
+                }
+            };
+            self.send_record(record, &ack, &mut scratch).await?;
         }
         self.tracker.push(PendingBatch { ack, offsets });
         Ok(())
     }
 
-    async fn transform(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        if self.chain.is_empty() {
-            return Ok(Some(record));
-        }
-        if !self.errors.retries_enabled() {
-            let topic = record.topic.clone();
-            return match self.chain.apply(record) {
-                Ok(r) => Ok(r),
-                Err(e) => {
-                    let ctx = source_ctx(&topic, None);
-                    Ok(self
-                        .errors
-                        .recover(Stage::Transformation, &ctx, e, None)
-                        .await?
-                        .flatten())
-                }
-            };
-        }
+    /// A failed transformation without retries: fails the task or skips the record, as
+    /// `errors.tolerance` says.
+    async fn recover_transform(
+        &mut self,
+        topic: &str,
+        e: ConnectError,
+    ) -> ConnectResult<Option<ConnectRecord>> {
+        let ctx = source_ctx(topic, None);
+        Ok(self
+            .errors
+            .recover(Stage::Transformation, &ctx, e, None)
+            .await?
+            .flatten())
+    }
+
+    async fn transform_with_retries(
+        &mut self,
+        record: ConnectRecord,
+    ) -> ConnectResult<Option<ConnectRecord>> {
         let copy = record.clone();
         match self.chain.apply(record) {
             Ok(r) => Ok(r),
@@ -271,24 +307,31 @@ impl SourceRunner {
         }
     }
 
+    /// Converts and sends one (transformed) record.
     async fn send_record(
         &mut self,
         record: ConnectRecord,
         ack: &Arc<BatchAck>,
+        scratch: &mut Scratch,
     ) -> ConnectResult<()> {
-        let Some(record) = self.transform(record).await? else {
-            return Ok(());
-        };
-        if !self.known_topics.contains(&record.topic) {
-            self.ensure_topic(&record.topic).await;
+        // Consecutive records mostly share a topic: compare with the last one before hashing.
+        if scratch.known_topic.as_deref() != Some(record.topic.as_str()) {
+            if !self.known_topics.contains(&record.topic) {
+                self.ensure_topic(&record.topic).await;
+            }
+            scratch.known_topic = Some(record.topic.clone());
         }
         let topic = record.topic.as_str();
-        let key = match self.converters.key.from_connect_data(
+        let Scratch { key, value, .. } = scratch;
+        key.clear();
+        value.clear();
+        let key = match self.converters.key.from_connect_data_into(
             topic,
             record.key_schema.as_ref(),
             &record.key,
+            key,
         ) {
-            Ok(k) => k,
+            Ok(k) => k.then_some(key),
             Err(e) => {
                 let ctx = source_ctx(topic, Some(&record));
                 self.errors
@@ -297,12 +340,13 @@ impl SourceRunner {
                 return Ok(());
             }
         };
-        let value = match self.converters.value.from_connect_data(
+        let value = match self.converters.value.from_connect_data_into(
             topic,
             record.value_schema.as_ref(),
             &record.value,
+            value,
         ) {
-            Ok(v) => v,
+            Ok(v) => v.then_some(value),
             Err(e) => {
                 let ctx = source_ctx(topic, Some(&record));
                 self.errors
