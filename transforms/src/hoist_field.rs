@@ -14,6 +14,9 @@ use crate::util::Target;
 /// The `field` key.
 pub const FIELD: &str = "field";
 
+/// Capacity of a hoisted struct's value vector (one field, plus room for appended ones).
+const HOIST_CAPACITY: usize = 4;
+
 /// Config keys of HoistField.
 pub fn config_def() -> ConfigDef {
     ConfigDef::new().define(ConfigKey::new(
@@ -65,7 +68,11 @@ impl Transformation for HoistField {
                     push_field(&mut s, self.field.clone(), schema.clone());
                     Ok(s.into_ref())
                 })?;
-                let st = Struct::from_values(updated.clone(), vec![value])?;
+                // Room for a few more fields: InsertField and the like append to this
+                // vector later in a chain, and then need not reallocate it.
+                let mut values = Vec::with_capacity(HOIST_CAPACITY);
+                values.push(value);
+                let st = Struct::from_values(updated.clone(), values)?;
                 self.target
                     .set(&mut record, Some(updated), Value::Struct(st));
             }

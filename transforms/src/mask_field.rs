@@ -129,6 +129,14 @@ impl MaskField {
         if value.is_null() {
             return Ok(Value::Null);
         }
+        // The common case first: a string under a schema without a (logical type) name.
+        if matches!(value, Value::String(_)) && schema.is_none_or(|s| s.name.is_none()) {
+            return Ok(Value::String(
+                self.replacement
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.text.clone()),
+            ));
+        }
         let logical = schema.and_then(Schema::logical);
         let is_date = matches!(
             logical,
