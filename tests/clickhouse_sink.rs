@@ -120,6 +120,24 @@ async fn old_server_takes_schemad_and_schemaless_records_and_survives_an_outage(
         .create("ch-clicks", sink_config(&ch, "clicks_topic", clicks))
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
+    // String values inserted as-is (customInsertFormat): CSV lines into the same table.
+    kafka.create_topic("clicks_csv", 1).await;
+    let r = w
+        .create(
+            "ch-csv",
+            sink_config(
+                &ch,
+                "clicks_csv",
+                json!({"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                       "customInsertFormat": "true", "insertFormat": "csv",
+                       "topic2TableMap": "clicks_csv=clicks"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    kafka
+        .produce("clicks_csv", &[(None, "u2,5"), (None, "\"u,3\",7\n")])
+        .await;
     let (o1, o2) = (order(1, "one", Some("n1")), order(2, "two", None));
     kafka
         .produce("orders", &[(None, o1.as_str()), (None, o2.as_str())])
@@ -137,7 +155,13 @@ async fn old_server_takes_schemad_and_schemaless_records_and_survives_an_outage(
         DEADLINE,
     )
     .await;
-    wait_query(&ch, "SELECT user, n FROM clicks", "u1\t3", DEADLINE).await;
+    wait_query(
+        &ch,
+        "SELECT user, n FROM clicks ORDER BY user",
+        "u,3\t7\nu1\t3\nu2\t5",
+        DEADLINE,
+    )
+    .await;
 
     // ClickHouse goes away for 20 s while records keep coming: none is lost or doubled.
     ch.stop();

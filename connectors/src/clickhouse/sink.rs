@@ -113,6 +113,9 @@ pub struct ClickHouseSinkTask {
     /// After a failed insert: the offset each partition was rewound to. Records are dropped
     /// until that offset comes back.
     rewind: HashMap<TopicPartition, i64>,
+    /// The last offset taken (buffered or inserted) per partition: redeliveries of records
+    /// already taken (after the worker rewinds a failed batch) are dropped.
+    taken: HashMap<TopicPartition, i64>,
     eos: Option<Eos>,
 }
 
@@ -172,7 +175,7 @@ impl ClickHouseSinkTask {
         };
         let partition = (!cfg.ignore_partitions).then(|| tp.clone());
         let key = |format| BlockKey {
-            table: table.qualified.as_str().into(),
+            table: table.key.clone(),
             format,
             partition: partition.clone(),
         };
@@ -411,6 +414,7 @@ impl ClickHouseSinkTask {
             if let Some(from) = from {
                 resets.insert(p.clone(), from);
                 self.rewind.insert(p.clone(), from);
+                self.taken.remove(p);
             }
             self.pending.remove(p);
         }
@@ -438,6 +442,8 @@ impl ClickHouseSinkTask {
                 return true;
             }
             self.rewind.remove(tp);
+        } else if self.taken.get(tp).is_some_and(|t| offset <= *t) {
+            return true;
         }
         match self.eos.as_ref().and_then(|e| e.replay.get(tp)) {
             Some((first, _)) => offset < *first,
@@ -507,6 +513,7 @@ impl SinkTask for ClickHouseSinkTask {
         let r = self.flush_blocks(None).await;
         for p in partitions {
             self.rewind.remove(p);
+            self.taken.remove(p);
             self.pending.remove(p);
             if let Some(eos) = &mut self.eos {
                 eos.replay.remove(p);
@@ -538,6 +545,7 @@ impl SinkTask for ClickHouseSinkTask {
                 .entry(tp.clone())
                 .and_modify(|r| r.1 = offset)
                 .or_insert((offset, offset));
+            self.taken.insert(tp.clone(), offset);
             match self.route(&record, &tp).await? {
                 Ok(Some(i)) => {
                     let size = self.blocks[i].1.commit_row(record, keep, &tp);

@@ -50,6 +50,8 @@ impl Column {
 pub struct Table {
     /// `` `db`.`table` ``.
     pub qualified: String,
+    /// The same, shared (block keys).
+    pub key: Arc<str>,
     /// Columns in table order.
     pub columns: Vec<Column>,
     /// Layouts already worked out, by the identity of the record schema.
@@ -126,6 +128,7 @@ impl Table {
             columns.push(Column { name, ty, default });
         }
         Ok(Table {
+            key: qualified.as_str().into(),
             qualified,
             columns,
             layouts: parking_lot::Mutex::new(Vec::new()),
