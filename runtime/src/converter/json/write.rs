@@ -32,47 +32,44 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip eight bytes at a time while none of them needs escaping.
-        if let Some(word) = bytes.get(i..i + 8) {
-            if !needs_escape(word) {
-                i += 8;
+    // Eight bytes at a time (the last group padded): most groups need no escaping at all.
+    for (group, chunk) in bytes.chunks(8).enumerate() {
+        if !needs_escape(chunk) {
+            continue;
+        }
+        for (j, &b) in chunk.iter().enumerate() {
+            if b >= 0x80 {
                 continue;
             }
+            let esc = ESCAPES[b as usize];
+            if esc == 0 {
+                continue;
+            }
+            let at = group * 8 + j;
+            out.extend_from_slice(&bytes[start..at]);
+            if esc == b'u' {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            } else {
+                out.push(b'\\');
+                out.push(esc);
+            }
+            start = at + 1;
         }
-        let b = bytes[i];
-        i += 1;
-        if b >= 0x80 {
-            continue;
-        }
-        let esc = ESCAPES[b as usize];
-        if esc == 0 {
-            continue;
-        }
-        let at = i - 1;
-        out.extend_from_slice(&bytes[start..at]);
-        if esc == b'u' {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 0xf) as usize]);
-        } else {
-            out.push(b'\\');
-            out.push(esc);
-        }
-        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-/// True if any of the eight bytes is a control character, `"` or `\` (bytes of multi-byte
+/// True if any of up to eight bytes is a control character, `"` or `\` (bytes of multi-byte
 /// UTF-8 sequences never are).
-fn needs_escape(word: &[u8]) -> bool {
+fn needs_escape(chunk: &[u8]) -> bool {
     const LO: u64 = u64::from_ne_bytes([0x01; 8]);
     const HI: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(word);
+    // Padding with a byte that never needs escaping.
+    let mut bytes = [b'a'; 8];
+    bytes[..chunk.len()].copy_from_slice(chunk);
     let w = u64::from_ne_bytes(bytes);
     // Exact "some byte is below n" tests (n <= 0x80), as in the classic bit-twiddling hacks.
     let below = |x: u64, n: u8| x.wrapping_sub(LO * n as u64) & !x & HI;
