@@ -458,3 +458,38 @@ async fn exactly_once_survives_kill_9_without_duplicates() {
     let status = w.get("/connectors/ch-eos/status").await.body;
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_down_at_start_is_waited_for() {
+    let mut ch = ClickHouseServer::start();
+    ch.query("CREATE TABLE late (id UInt32) ENGINE = MergeTree ORDER BY id")
+        .expect("create");
+    ch.stop();
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("late", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let r = w
+        .create("ch-late", sink_config(&ch, "late", schemaless()))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    kafka
+        .produce("late", &[(None, r#"{"id":1}"#), (None, r#"{"id":2}"#)])
+        .await;
+    wait_for(
+        "the task to report ClickHouse unreachable",
+        DEADLINE,
+        || async { w.log().contains("Cannot reach ClickHouse").then_some(()) },
+    )
+    .await;
+    let status = w.get("/connectors/ch-late/status").await.body;
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    ch.restart();
+    wait_query(
+        &ch,
+        "SELECT count(), sum(id) FROM late",
+        "2\t3",
+        Duration::from_secs(90),
+    )
+    .await;
+}

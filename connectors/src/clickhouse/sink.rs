@@ -116,6 +116,8 @@ pub struct ClickHouseSinkTask {
     /// The last offset taken (buffered or inserted) per partition: redeliveries of records
     /// already taken (after the worker rewinds a failed batch) are dropped.
     taken: HashMap<TopicPartition, i64>,
+    /// Assigned partitions whose exactly-once state is not read yet.
+    to_load: Vec<TopicPartition>,
     eos: Option<Eos>,
 }
 
@@ -434,6 +436,66 @@ impl ClickHouseSinkTask {
         ConnectError::retriable(format!("Insert into ClickHouse failed: {}", e.message))
     }
 
+    /// Reads the server version (and sets up exactly-once state) once the server answers.
+    async fn connect(&mut self) -> ConnectResult<()> {
+        let cfg = self.cfg.clone().expect("task started");
+        let client = self.client.clone().expect("task started");
+        let version = client.version().await.map_err(|e| {
+            let msg = format!(
+                "Cannot reach ClickHouse at {}:{}: {}",
+                cfg.hostname, cfg.port, e.message
+            );
+            if e.retriable {
+                ConnectError::retriable(msg)
+            } else {
+                ConnectError::config(msg)
+            }
+        })?;
+        let features = Features::of(&version);
+        if !features.row_binary_with_defaults {
+            tracing::info!(version, "ClickHouse before 23.5: no RowBinaryWithDefaults; null fields of non-Nullable columns fail their record instead of taking the column default");
+        }
+        if let Some(table) = &cfg.exactly_once {
+            if !features.dedup_token {
+                return Err(ConnectError::config(format!(
+                    "exactlyOnce=true needs ClickHouse 22.2 or later (insert_deduplication_token); the server runs {version}"
+                )));
+            }
+            let state = EosState::open(&client, &cfg.database, table, &cfg.connector)
+                .await
+                .map_err(ch_err)?;
+            self.eos = Some(Eos {
+                state,
+                replay: HashMap::new(),
+            });
+        }
+        self.features = Some(features);
+        tracing::info!(version, "connected to ClickHouse");
+        Ok(())
+    }
+
+    /// Connects if not yet connected and loads the exactly-once state of newly assigned
+    /// partitions; until both succeed no record is taken (retriable errors).
+    async fn ensure_ready(&mut self) -> ConnectResult<()> {
+        if self.features.is_none() {
+            self.connect().await?;
+        }
+        if self.to_load.is_empty() {
+            return Ok(());
+        }
+        if let Some(eos) = &mut self.eos {
+            let client = self.client.clone().expect("task started");
+            let ranges = eos
+                .state
+                .load(&client, &self.to_load)
+                .await
+                .map_err(ch_err)?;
+            eos.replay.extend(ranges);
+        }
+        self.to_load.clear();
+        Ok(())
+    }
+
     /// True if a record is a stale redelivery to drop (before a rewind point or before an
     /// exactly-once round that is already in ClickHouse).
     fn is_stale(&mut self, tp: &TopicPartition, offset: i64) -> bool {
@@ -460,31 +522,7 @@ impl SinkTask for ClickHouseSinkTask {
         context: Arc<dyn SinkTaskContext>,
     ) -> ConnectResult<()> {
         let cfg = ClickHouseConfig::parse(&config).map_err(ConnectError::config)?;
-        let client = ChClient::new(&cfg);
-        let version = client.version().await.map_err(|e| {
-            ConnectError::retriable(format!(
-                "Cannot reach ClickHouse at {}:{}: {}",
-                cfg.hostname, cfg.port, e.message
-            ))
-        })?;
-        let features = Features::of(&version);
-        if !features.row_binary_with_defaults {
-            tracing::info!(version, "ClickHouse before 23.5: no RowBinaryWithDefaults; null fields of non-Nullable columns fail their record instead of taking the column default");
-        }
-        if let Some(table) = &cfg.exactly_once {
-            if !features.dedup_token {
-                return Err(ConnectError::config(format!(
-                    "exactlyOnce=true needs ClickHouse 22.2 or later (insert_deduplication_token); the server runs {version}"
-                )));
-            }
-            let state = EosState::open(&client, &cfg.database, table, &cfg.connector)
-                .await
-                .map_err(ch_err)?;
-            self.eos = Some(Eos {
-                state,
-                replay: HashMap::new(),
-            });
-        }
+        self.client = Some(ChClient::new(&cfg));
         self.json = Some(Arc::new(JsonConverter::new(JsonConverterConfig {
             schemas_enable: false,
             decimal_format: DecimalFormat::Numeric,
@@ -492,25 +530,31 @@ impl SinkTask for ClickHouseSinkTask {
         })));
         self.reporter = context.errant_record_reporter();
         self.context = Some(context);
-        self.features = Some(features);
-        self.client = Some(client);
         self.cfg = Some(Arc::new(cfg));
-        tracing::info!(version, "ClickHouse sink task started");
-        Ok(())
+        // A server that is down now is retried on the first put; only a wrong set-up fails.
+        match self.connect().await {
+            Err(e) if e.is_retriable() => {
+                tracing::warn!(error = %e, "ClickHouse not reachable yet; retrying when records arrive");
+                Ok(())
+            }
+            r => r,
+        }
     }
 
     async fn open(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
-        let Some(eos) = &mut self.eos else {
+        if self.cfg().exactly_once.is_none() {
             return Ok(());
-        };
-        let client = self.client.clone().expect("task started");
-        let ranges = eos.state.load(&client, partitions).await.map_err(ch_err)?;
-        eos.replay.extend(ranges);
-        Ok(())
+        }
+        self.to_load.extend(partitions.iter().cloned());
+        match self.ensure_ready().await {
+            Err(e) if e.is_retriable() => Ok(()),
+            r => r,
+        }
     }
 
     async fn close(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
         let r = self.flush_blocks(None).await;
+        self.to_load.retain(|p| !partitions.contains(p));
         for p in partitions {
             self.rewind.remove(p);
             self.taken.remove(p);
@@ -523,6 +567,7 @@ impl SinkTask for ClickHouseSinkTask {
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        self.ensure_ready().await?;
         let keep = self.cfg().tolerate_all && self.reporter.is_some();
         for record in records {
             let tp = TopicPartition::new(&record.original_topic, record.original_partition);
