@@ -204,7 +204,7 @@ async fn run_sink(
     let mut config = json!({"connector.class": "com.clickhouse.kafka.connect.ClickHouseSinkConnector",
                    "topics": topics.join(","), "hostname": "127.0.0.1",
                    "port": ch.http_port().to_string(), "ssl": "false",
-                   "bufferCount": "50000", "bufferFlushTime": "1000",
+                   "bufferCount": "100000", "bufferFlushTime": "2000",
                    "consumer.override.max.poll.records": "10000",
                    "consumer.override.max.partition.fetch.bytes": CONSUMER[0].1,
                    "consumer.override.fetch.max.bytes": CONSUMER[1].1});
