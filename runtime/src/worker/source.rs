@@ -266,7 +266,8 @@ impl SourceRunner {
                     },
                 }
             };
-            self.send_record(record, &ack, &mut scratch).await?;
+            // Borrowed, so the record is not moved into the per-record future.
+            self.send_record(&record, &ack, &mut scratch).await?;
         }
         self.tracker.push(PendingBatch { ack, offsets });
         Ok(())
@@ -310,7 +311,7 @@ impl SourceRunner {
     /// Converts and sends one (transformed) record.
     async fn send_record(
         &mut self,
-        record: ConnectRecord,
+        record: &ConnectRecord,
         ack: &Arc<BatchAck>,
         scratch: &mut Scratch,
     ) -> ConnectResult<()> {
@@ -333,7 +334,7 @@ impl SourceRunner {
         ) {
             Ok(k) => k.then_some(key),
             Err(e) => {
-                let ctx = source_ctx(topic, Some(&record));
+                let ctx = source_ctx(topic, Some(record));
                 self.errors
                     .recover::<()>(Stage::KeyConverter, &ctx, e.into(), None)
                     .await?;
@@ -348,7 +349,7 @@ impl SourceRunner {
         ) {
             Ok(v) => v.then_some(value),
             Err(e) => {
-                let ctx = source_ctx(topic, Some(&record));
+                let ctx = source_ctx(topic, Some(record));
                 self.errors
                     .recover::<()>(Stage::ValueConverter, &ctx, e.into(), None)
                     .await?;
@@ -372,7 +373,7 @@ impl SourceRunner {
                         })
                     }
                     Err(e) => {
-                        let ctx = source_ctx(topic, Some(&record));
+                        let ctx = source_ctx(topic, Some(record));
                         self.errors
                             .recover::<()>(Stage::HeaderConverter, &ctx, e.into(), None)
                             .await?;
@@ -418,7 +419,7 @@ impl SourceRunner {
                 }
                 Err((e, _)) => {
                     ack.done(None);
-                    let ctx = source_ctx(topic, Some(&record));
+                    let ctx = source_ctx(topic, Some(record));
                     let err =
                         ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
                     self.errors
