@@ -288,7 +288,8 @@ async fn seed_events_land_in_a_partitioned_replacing_merge_tree() {
             sink_config(
                 &ch,
                 "typed_events",
-                json!({"topic2TableMap": "typed_events=events"}),
+                json!({"topic2TableMap": "typed_events=events",
+                       "dateTimeFormats": "timestamp=dd.MM.yyyy HH:mm:ss.SSSSSS"}),
             ),
         )
         .await;
@@ -312,14 +313,26 @@ async fn seed_events_land_in_a_partitioned_replacing_merge_tree() {
         "payload": {"user_id": 3, "event_type": "buy", "timestamp": 1_714_730_400_042i64,
                     "session_id": "s3", "device": null}})
     .to_string();
+    // The same event with its time as text in the column's dateTimeFormats pattern.
+    let texted = json!({"schema": {"type": "struct", "optional": false, "fields": [
+            {"field": "user_id", "type": "int64", "optional": false},
+            {"field": "event_type", "type": "string", "optional": false},
+            {"field": "timestamp", "type": "string", "optional": false},
+            {"field": "session_id", "type": "string", "optional": false}]},
+        "payload": {"user_id": 4, "event_type": "buy", "timestamp": "04.05.2024 10:00:00.077000",
+                    "session_id": "s4"}})
+    .to_string();
     kafka
-        .produce("typed_events", &[(None, typed.as_str())])
+        .produce(
+            "typed_events",
+            &[(None, typed.as_str()), (None, texted.as_str())],
+        )
         .await;
     wait_query(
         &ch,
         "SELECT user_id, event_type, toUnixTimestamp64Milli(timestamp), session_id, device \
          FROM events ORDER BY user_id",
-        "1\tclick\t1714557600123\ts1\tios\n2\tview\t1714647600500\ts2\tweb\n3\tbuy\t1714730400042\ts3\t",
+        "1\tclick\t1714557600123\ts1\tios\n2\tview\t1714647600500\ts2\tweb\n3\tbuy\t1714730400042\ts3\t\n4\tbuy\t1714816800077\ts4\t",
         DEADLINE,
     )
     .await;
@@ -327,7 +340,7 @@ async fn seed_events_land_in_a_partitioned_replacing_merge_tree() {
         &ch,
         "SELECT groupArray(partition) FROM (SELECT DISTINCT partition FROM system.parts \
          WHERE table = 'events' AND active ORDER BY partition)",
-        "['20240501','20240502','20240503']",
+        "['20240501','20240502','20240503','20240504']",
         DEADLINE,
     )
     .await;

@@ -8,7 +8,8 @@ use ferroconnect_runtime::converter::JsonConverter;
 use ferroconnect_runtime::data::{SinkRecord, Struct, TopicPartition, Value};
 
 use super::config::StringFormat;
-use super::rowbinary::encode;
+use super::datetime::ColumnFormat;
+use super::rowbinary::{encode, encode_instant};
 use super::table::{Layout, Source, Table};
 
 /// What groups records into one INSERT besides the table.
@@ -123,12 +124,13 @@ pub fn encode_struct(
     layout: &Layout,
     row: &Struct,
     cdc: CdcExtras,
+    date_formats: &[(String, ColumnFormat)],
     json: &JsonConverter,
 ) -> Result<(), String> {
     let start = block.body.len();
     let out = &mut block.body;
     let fields = &row.schema().fields;
-    for (ci, source) in &layout.columns {
+    for (i, (ci, source)) in layout.columns.iter().enumerate() {
         let col = &table.columns[*ci];
         let Ok(ty) = &col.ty else {
             continue;
@@ -160,7 +162,19 @@ pub fn encode_struct(
             }
             out.push(0);
         }
-        if let Err(e) = encode(out, ty, schema, value, json) {
+        let written = match (layout.formats[i], value) {
+            (Some(f), Value::String(text)) => {
+                let (name, format) = &date_formats[f];
+                match format.parse(text) {
+                    Some(t) => encode_instant(out, ty, t),
+                    None => Err(format!(
+                        "{text:?} does not match the dateTimeFormats pattern of column {name}"
+                    )),
+                }
+            }
+            _ => encode(out, ty, schema, value, json),
+        };
+        if let Err(e) = written {
             out.truncate(start);
             return Err(format!(
                 "column {} ({}) of {}: {e}",

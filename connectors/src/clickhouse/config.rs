@@ -73,7 +73,7 @@ pub fn sink_config_def() -> ConfigDef {
         .define(key("bypassSchemaValidation", Boolean, Some("false"), "Accepted for compatibility."))
         .define(key("bypassFieldCleanup", Boolean, Some("false"), "Accepted for compatibility; fields without a column are always ignored."))
         .define(key("tolerateStateMismatch", Boolean, Some("false"), "Accepted for compatibility."))
-        .define(key("dateTimeFormats", String, Some(""), "Accepted for compatibility; date-time strings are read as ISO-8601."))
+        .define(key("dateTimeFormats", String, Some(""), "Patterns of date-time string fields, per column: column=pattern entries separated by ';' (e.g. ts=yyyy-MM-dd HH:mm:ss.SSSSSS). Other strings are read as ISO-8601."))
         .define(key("debeziumCDCEnabled", Boolean, Some("false"), "Unwrap Debezium envelopes: the after (or, for deletes, before) row, plus _version and is_deleted columns for ReplacingMergeTree."))
         .define(key("auto.evolve", Boolean, Some("false"), "Not supported: tables must have their columns."))
         .define(key("reportInsertedOffsets", Boolean, Some("false"), "Accepted for compatibility: commits always cover only inserted data."))
@@ -127,6 +127,8 @@ pub struct ClickHouseConfig {
     pub bypass_row_binary: bool,
     /// `debeziumCDCEnabled`.
     pub debezium: bool,
+    /// `dateTimeFormats`: (column, pattern).
+    pub date_formats: std::sync::Arc<Vec<(String, super::datetime::ColumnFormat)>>,
     /// `errors.tolerance=all`: keep records to isolate bad rows.
     pub tolerate_all: bool,
     /// The connector's name (exactly-once state key).
@@ -217,6 +219,9 @@ impl ClickHouseConfig {
             string_format,
             bypass_row_binary: r.boolean("bypassRowBinary")?,
             debezium: r.boolean("debeziumCDCEnabled")?,
+            date_formats: std::sync::Arc::new(super::datetime::parse_formats(
+                &r.string("dateTimeFormats")?,
+            )?),
             tolerate_all: map
                 .get("errors.tolerance")
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("all")),

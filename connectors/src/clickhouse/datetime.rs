@@ -4,6 +4,70 @@
 //! is given.
 
 use ferroconnect_runtime::converter::java_fmt::days_from_civil;
+use ferroconnect_transforms::util::date_format::DateFormat;
+
+/// A column's date-time pattern from `dateTimeFormats` (Java's `yyyy-MM-dd HH:mm:ss`, …). A
+/// trailing run of `S` after a `.` is read as a decimal fraction of any precision (up to
+/// nanoseconds), as `DateTimeFormatter` does; the rest follows `SimpleDateFormat`.
+#[derive(Debug)]
+pub struct ColumnFormat {
+    base: DateFormat,
+    /// Digits of the trailing fraction (0: none).
+    fraction: usize,
+}
+
+impl ColumnFormat {
+    /// Compiles a pattern; the error says what cannot be read.
+    pub fn new(pattern: &str) -> Result<ColumnFormat, String> {
+        let trimmed = pattern.trim_end_matches('S');
+        let fraction = pattern.len() - trimmed.len();
+        let (base, fraction) = match trimmed.strip_suffix('.') {
+            Some(b) if fraction > 0 => (b, fraction),
+            _ => (pattern, 0),
+        };
+        Ok(ColumnFormat {
+            base: DateFormat::new(base)?,
+            fraction,
+        })
+    }
+
+    /// Parses text written in the pattern.
+    pub fn parse(&self, text: &str) -> Option<Instant> {
+        let text = text.trim();
+        let (head, nanos) = if self.fraction > 0 {
+            let (head, frac) = text.rsplit_once('.')?;
+            if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (head, digits(frac)? * 10u32.pow(9 - frac.len() as u32))
+        } else {
+            (text, 0)
+        };
+        let ms = self.base.parse(head)?;
+        let nanos = nanos + (ms.rem_euclid(1000) as u32) * 1_000_000;
+        Some(Instant {
+            secs: ms.div_euclid(1000),
+            nanos,
+        })
+    }
+}
+
+/// Parses `dateTimeFormats`: `column=pattern` entries separated by `;`.
+pub fn parse_formats(raw: &str) -> Result<Vec<(String, ColumnFormat)>, String> {
+    raw.split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            let (col, pattern) = e.split_once('=').ok_or_else(|| {
+                format!("Invalid value {raw} for configuration dateTimeFormats: expected column=pattern entries separated by ';', got {e:?}")
+            })?;
+            let f = ColumnFormat::new(pattern.trim()).map_err(|err| {
+                format!("Invalid value {raw} for configuration dateTimeFormats: pattern {pattern:?} of column {col}: {err}")
+            })?;
+            Ok((col.trim().to_string(), f))
+        })
+        .collect()
+}
 
 /// A point in time: seconds since the epoch and nanoseconds within the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +165,22 @@ pub fn parse_date_time(s: &str) -> Option<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_patterns_with_any_fraction() {
+        let f = ColumnFormat::new("yyyy-MM-dd HH:mm:ss.SSSSSSSSS").unwrap();
+        let t = f.parse("2024-05-01 10:00:00.123456789").unwrap();
+        assert_eq!((t.secs, t.nanos), (1_714_557_600, 123_456_789));
+        let f = ColumnFormat::new("dd/MM/yyyy HH:mm").unwrap();
+        assert_eq!(f.parse("01/05/2024 10:00").unwrap().secs, 1_714_557_600);
+        assert!(f.parse("2024-05-01").is_none());
+        let all = parse_formats("a=yyyy-MM-dd HH:mm:ss; b=dd.MM.yyyy").unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(parse_formats("a").unwrap_err().contains("dateTimeFormats"));
+        assert!(parse_formats("a=yyyy-MM-dd qq")
+            .unwrap_err()
+            .contains("column a"));
+    }
 
     #[test]
     fn reads_iso_and_clickhouse_forms() {

@@ -132,6 +132,32 @@ fn instant(value: &Value, schema: Option<&Schema>) -> Result<Option<(i64, u32)>,
     })
 }
 
+/// Writes a point in time as a Date, Date32, DateTime or DateTime64 column (through
+/// Nullable/LowCardinality).
+pub fn encode_instant(
+    out: &mut Vec<u8>,
+    ty: &ChType,
+    t: super::datetime::Instant,
+) -> Result<(), EncodeError> {
+    match ty {
+        ChType::Nullable(inner) => {
+            out.push(0);
+            encode_instant(out, inner, t)
+        }
+        ChType::LowCardinality(inner) => encode_instant(out, inner, t),
+        ChType::Date => put_int(out, t.secs.div_euclid(86_400) as i128, 16, false),
+        ChType::Date32 => put_int(out, t.secs.div_euclid(86_400) as i128, 32, true),
+        ChType::DateTime => put_int(out, t.secs as i128, 32, false),
+        ChType::DateTime64(p) => {
+            out.extend_from_slice(&t.ticks(*p).to_le_bytes());
+            Ok(())
+        }
+        other => Err(format!(
+            "dateTimeFormats applies to Date and DateTime columns, not {other:?}"
+        )),
+    }
+}
+
 /// Writes `value` (of Connect schema `schema`, if known) as column type `ty`.
 pub fn encode(
     out: &mut Vec<u8>,

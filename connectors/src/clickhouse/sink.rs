@@ -191,6 +191,7 @@ impl ClickHouseSinkTask {
                     s.schema(),
                     cfg.debezium,
                     features.row_binary_with_defaults,
+                    &cfg.date_formats,
                     &mut self.next_layout,
                 ) {
                     Ok(l) => l,
@@ -198,8 +199,16 @@ impl ClickHouseSinkTask {
                 };
                 let i = self.block(key(FormatKey::Layout(layout.id)), &layout.sql);
                 let b = &mut self.blocks[i].1;
-                block::encode_struct(b, &table, &layout, s, cdc.unwrap_or_default(), &json)
-                    .map(|()| i)
+                block::encode_struct(
+                    b,
+                    &table,
+                    &layout,
+                    s,
+                    cdc.unwrap_or_default(),
+                    &cfg.date_formats,
+                    &json,
+                )
+                .map(|()| i)
             }
             Value::String(text) => {
                 let format = match cfg.string_format {

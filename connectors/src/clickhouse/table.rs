@@ -77,6 +77,8 @@ pub struct Layout {
     pub id: usize,
     /// (column index, what fills it), in statement order.
     pub columns: Vec<(usize, Source)>,
+    /// Per entry of `columns`: its `dateTimeFormats` pattern (index), if any.
+    pub formats: Vec<Option<usize>>,
     /// True if a non-Nullable column may receive a null (needs RowBinaryWithDefaults).
     pub with_defaults: bool,
     /// `INSERT INTO t (c1, c2) FORMAT RowBinary[WithDefaults]`.
@@ -148,6 +150,7 @@ impl Table {
         schema: &SchemaRef,
         debezium: bool,
         defaults_supported: bool,
+        date_formats: &[(String, super::datetime::ColumnFormat)],
         next_id: &mut usize,
     ) -> Result<Arc<Layout>, String> {
         let mut cache = self.layouts.lock();
@@ -207,9 +210,18 @@ impl Table {
             }
         );
         *next_id += 1;
+        let formats = columns
+            .iter()
+            .map(|(ci, _)| {
+                date_formats
+                    .iter()
+                    .position(|(c, _)| *c == self.columns[*ci].name)
+            })
+            .collect();
         let layout = Arc::new(Layout {
             id: *next_id,
             columns,
+            formats,
             with_defaults,
             sql: sql.into(),
         });
