@@ -39,7 +39,7 @@ fn schemaless() -> Json {
 }
 
 async fn wait_query(ch: &dyn ClickHouseService, sql: &str, expected: &str, timeout: Duration) {
-    let mut last = String::new();
+    let mut last: String;
     let deadline = Instant::now() + timeout;
     loop {
         match ch.query(sql) {
