@@ -506,3 +506,29 @@ async fn a_server_down_at_start_is_waited_for() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_on_a_server_without_dedup_tokens_fails_with_the_reason() {
+    let ch = ClickHouseServer::start();
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("eos_old", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let r = w
+        .create(
+            "ch-eos-old",
+            sink_config(&ch, "eos_old", json!({"exactlyOnce": "true"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let status = wait_for("the task to fail", DEADLINE, || async {
+        let s = w.get("/connectors/ch-eos-old/status").await.body;
+        (s["tasks"][0]["state"] == "FAILED").then_some(s)
+    })
+    .await;
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("22.2") && trace.contains("18.16"),
+        "the trace names the version needed and the server's: {trace}"
+    );
+}
