@@ -538,8 +538,9 @@ pub fn task_name(id: &ConnectorTaskId) -> String {
     format!("{}-{}", id.connector, id.task)
 }
 
-/// Creates a topic with the broker's default partitions and `replication` (None = broker
-/// default), falling back to 1 partition / replication 1 for brokers without defaults.
+/// Creates a topic: with `replication` given (a dead-letter queue) one partition with that
+/// replication; otherwise the broker's default partitions and replication, falling back to
+/// 1 / 1 for brokers without defaults.
 pub async fn create_topic(
     shared: &Shared,
     id: &ConnectorTaskId,
@@ -560,10 +561,13 @@ pub async fn create_topic(
         .map_err(|e| ConnectError::other(format!("Failed to create the admin client: {e}")))?;
     let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
     let mut failures = Vec::new();
-    for (partitions, rf) in [
-        (-1, replication.unwrap_or(-1)),
-        (1, replication.unwrap_or(1)),
-    ] {
+    // A dead-letter queue (replication given) gets one partition, as the JVM creates it;
+    // other topics the broker's default count, else one.
+    let attempts: &[(i32, i32)] = match replication {
+        Some(rf) => &[(1, rf)],
+        None => &[(-1, -1), (1, 1)],
+    };
+    for &(partitions, rf) in attempts {
         let nt = NewTopic::new(topic, partitions, TopicReplication::Fixed(rf));
         match admin.create_topics([&nt], &opts).await {
             Ok(results) => match results.into_iter().next() {
