@@ -131,6 +131,17 @@ const CONSUMER: &[(&str, &str)] = &[
     ("fetch.max.bytes", "52428800"),
 ];
 
+/// Extra consumer settings for both the bare consumer and the sink, from `BENCH_CONSUMER`
+/// (`key=value,key=value`, librdkafka names).
+fn extra_consumer() -> Vec<(String, String)> {
+    std::env::var("BENCH_CONSUMER")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
 /// The Kafka-side limit: a bare rdkafka consumer reading the topic from the start (same
 /// fetch settings), bytes untouched.
 fn bare_consume(bootstrap: &str, topic: &str, n: u64) -> Duration {
@@ -147,6 +158,9 @@ fn bare_consume(bootstrap: &str, topic: &str, n: u64) -> Duration {
             k => k,
         };
         cfg.set(k, *v);
+    }
+    for (k, v) in extra_consumer() {
+        cfg.set(k, v);
     }
     let consumer: BaseConsumer = cfg.create().expect("consumer");
     let mut tpl = rdkafka::TopicPartitionList::new();
@@ -210,6 +224,9 @@ async fn run_sink(
                    "consumer.override.fetch.max.bytes": CONSUMER[1].1});
     for (k, v) in extra.as_object().into_iter().flatten() {
         config[k] = v.clone();
+    }
+    for (k, v) in extra_consumer() {
+        config[format!("consumer.override.{k}")] = json!(v);
     }
     let r = w.create("bench", config).await;
     assert_eq!(r.status, 201, "{:?}", r.body);

@@ -44,8 +44,8 @@ pub struct Block {
     pub row_ends: Vec<usize>,
     /// The records of the rows (only kept when bad rows are dead-lettered).
     pub records: Vec<SinkRecord>,
-    /// Partitions with rows in the block.
-    pub partitions: Vec<TopicPartition>,
+    /// Partitions with rows in the block, each with the offset of its first row here.
+    pub partitions: Vec<(TopicPartition, i64)>,
 }
 
 impl Block {
@@ -61,11 +61,17 @@ impl Block {
     }
 
     /// Notes that a row of `tp` was added (keeps the record if asked to); returns its size.
-    pub fn commit_row(&mut self, record: SinkRecord, keep: bool, tp: &TopicPartition) -> usize {
+    pub fn commit_row(
+        &mut self,
+        record: SinkRecord,
+        keep: bool,
+        tp: &TopicPartition,
+        offset: i64,
+    ) -> usize {
         let size = self.body.len() - self.row_ends.last().copied().unwrap_or(0);
         self.row_ends.push(self.body.len());
-        if !self.partitions.contains(tp) {
-            self.partitions.push(tp.clone());
+        if !self.partitions.iter().any(|(p, _)| p == tp) {
+            self.partitions.push((tp.clone(), offset));
         }
         if keep {
             self.records.push(record);

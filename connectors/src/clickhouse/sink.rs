@@ -2,12 +2,11 @@
 //! (or per-partition) blocks as they arrive, and the blocks are inserted concurrently when a
 //! buffer limit is reached and before every offset commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use futures::stream::{self, StreamExt};
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
 use ferroconnect_runtime::connector::{
@@ -82,6 +81,15 @@ fn ch_err(e: ChError) -> ConnectError {
     }
 }
 
+/// An insert running in the background.
+struct InFlight {
+    handle: tokio::task::JoinHandle<Result<insert::Rejected, ChError>>,
+    /// Partitions of its rows with their first offsets (the rewind points if it fails).
+    partitions: Vec<(TopicPartition, i64)>,
+    /// The rows' records, when rejected rows are dead-lettered.
+    records: Vec<SinkRecord>,
+}
+
 /// Exactly-once bookkeeping of a task.
 struct Eos {
     state: EosState,
@@ -118,6 +126,8 @@ pub struct ClickHouseSinkTask {
     taken: HashMap<TopicPartition, i64>,
     /// Assigned partitions whose exactly-once state is not read yet.
     to_load: Vec<TopicPartition>,
+    /// Inserts sent but not yet answered, oldest first (at most `maxConcurrentInserts`).
+    inflight: VecDeque<InFlight>,
     eos: Option<Eos>,
 }
 
@@ -260,7 +270,11 @@ impl ClickHouseSinkTask {
     /// Inserts the buffered blocks (all, or those of one partition whose replay round is
     /// complete). On failure every partition involved is rewound to its first pending offset
     /// and the error is retriable.
-    async fn flush_blocks(&mut self, only: Option<&TopicPartition>) -> ConnectResult<()> {
+    async fn flush_blocks(
+        &mut self,
+        only: Option<&TopicPartition>,
+        wait: bool,
+    ) -> ConnectResult<()> {
         let replaying: Vec<TopicPartition> = match &self.eos {
             Some(e) => e
                 .replay
@@ -291,7 +305,7 @@ impl ClickHouseSinkTask {
         }
         let mut parts: Vec<TopicPartition> = Vec::new();
         for (_, b) in &take {
-            for p in &b.partitions {
+            for (p, _) in &b.partitions {
                 if !parts.contains(p) {
                     parts.push(p.clone());
                 }
@@ -322,7 +336,9 @@ impl ClickHouseSinkTask {
             }
             let client = self.client.clone().expect("task started");
             if let Err(e) = eos.state.record(&client, &fresh).await {
-                return Err(self.rewind_after_failure(&parts, e));
+                let firsts: Vec<(TopicPartition, i64)> =
+                    fresh.iter().map(|(p, r)| (p.clone(), r.0)).collect();
+                return Err(self.rewind_after_failure(&firsts, e));
             }
             let mut counters: HashMap<&TopicPartition, usize> = HashMap::new();
             for (i, (k, _)) in take.iter().enumerate() {
@@ -342,97 +358,133 @@ impl ClickHouseSinkTask {
         let cfg = self.cfg.clone().expect("task started");
         let isolate = cfg.tolerate_all && self.reporter.is_some();
         let features = self.features.expect("task started");
-        let sends: Vec<(usize, Send)> = take
-            .iter_mut()
-            .enumerate()
-            .map(|(i, (_, b))| {
-                (
-                    i,
-                    Send {
-                        sql: b.sql.clone(),
-                        body: bytes::Bytes::from(std::mem::take(&mut b.body)),
-                        row_ends: std::mem::take(&mut b.row_ends),
-                        token: tokens.remove(&i),
-                        settings: text_settings(&b.sql, features),
-                        isolate: isolate && !b.records.is_empty(),
-                    },
-                )
-            })
-            .collect();
-        let results: Vec<(usize, Result<insert::Rejected, ChError>)> = stream::iter(sends)
-            .map(|(i, s)| {
-                let client = client.clone();
-                let retries = cfg.retry_count;
-                async move { (i, insert::send(&client, s, retries).await) }
-            })
-            .buffer_unordered(cfg.max_concurrent)
-            .collect()
-            .await;
-        let mut failed: Option<ChError> = None;
-        let mut failed_parts: Vec<TopicPartition> = Vec::new();
-        let mut rejected: Vec<(SinkRecord, ChError)> = Vec::new();
-        for (i, r) in results {
-            match r {
-                Ok(bad) => {
-                    let records = &mut take[i].1.records;
-                    for (row, e) in bad {
-                        if let Some(rec) = records.get(row) {
-                            rejected.push((rec.clone(), e));
-                        }
-                    }
-                }
-                Err(e) => {
-                    failed_parts.extend(take[i].1.partitions.iter().cloned());
-                    if matches!(e.code, Some(16) | Some(47)) {
-                        self.tables.clear();
-                    }
+        let mut failed: Option<ConnectError> = None;
+        for (i, (_, b)) in take.iter_mut().enumerate() {
+            let send = Send {
+                sql: b.sql.clone(),
+                body: bytes::Bytes::from(std::mem::take(&mut b.body)),
+                row_ends: std::mem::take(&mut b.row_ends),
+                token: tokens.remove(&i),
+                settings: text_settings(&b.sql, features),
+                isolate: isolate && !b.records.is_empty(),
+            };
+            while self.inflight.len() >= cfg.max_concurrent {
+                if let Err(e) = self.complete_one().await {
                     failed.get_or_insert(e);
                 }
             }
+            let client = client.clone();
+            let retries = cfg.retry_count;
+            self.inflight.push_back(InFlight {
+                handle: tokio::spawn(async move { insert::send(&client, send, retries).await }),
+                partitions: std::mem::take(&mut b.partitions),
+                records: std::mem::take(&mut b.records),
+            });
         }
         if let Some(e) = failed {
-            return Err(self.rewind_after_failure(&failed_parts, e));
+            return Err(e);
         }
+        if !wait && self.eos.is_none() {
+            // In flight: a failure is seen by a later put or pre_commit, which rewinds.
+            for p in &parts {
+                self.pending.remove(p);
+            }
+            return Ok(());
+        }
+        self.drain().await?;
         for p in &parts {
             self.pending.remove(p);
             if let Some(eos) = &mut self.eos {
                 eos.replay.remove(p);
             }
         }
-        if let Some(reporter) = &self.reporter {
-            for (rec, e) in rejected {
-                reporter
-                    .report(
-                        &rec,
-                        ConnectError::data(format!("ClickHouse rejected the row: {}", e.message)),
-                    )
-                    .await?;
-            }
-        }
         Ok(())
     }
 
-    /// Drops what is buffered for `parts`, rewinds them to their first pending offset and
+    /// Waits for the oldest insert in flight; reports the rows it rejected, or rewinds its
+    /// partitions if it failed.
+    async fn complete_one(&mut self) -> ConnectResult<()> {
+        let Some(f) = self.inflight.pop_front() else {
+            return Ok(());
+        };
+        let result = match f.handle.await {
+            Ok(r) => r,
+            Err(e) => Err(ChError {
+                code: None,
+                retriable: true,
+                message: format!("insert task ended: {e}"),
+            }),
+        };
+        match result {
+            Ok(rejected) => {
+                if let Some(reporter) = &self.reporter {
+                    for (row, e) in rejected {
+                        if let Some(rec) = f.records.get(row) {
+                            reporter
+                                .report(
+                                    rec,
+                                    ConnectError::data(format!(
+                                        "ClickHouse rejected the row: {}",
+                                        e.message
+                                    )),
+                                )
+                                .await?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e.code, Some(16) | Some(47)) {
+                    self.tables.clear();
+                }
+                Err(self.rewind_after_failure(&f.partitions, e))
+            }
+        }
+    }
+
+    /// Waits for every insert in flight; the first failure is returned (after all ended).
+    async fn drain(&mut self) -> ConnectResult<()> {
+        let mut first = None;
+        while !self.inflight.is_empty() {
+            if let Err(e) = self.complete_one().await {
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+
+    /// Drops what is buffered for `parts`, rewinds each to the earliest offset not known to be
+    /// in ClickHouse (the failed block's first row, or the recorded exactly-once round) and
     /// returns the retriable error to hand back to the worker.
-    fn rewind_after_failure(&mut self, parts: &[TopicPartition], e: ChError) -> ConnectError {
+    fn rewind_after_failure(
+        &mut self,
+        parts: &[(TopicPartition, i64)],
+        e: ChError,
+    ) -> ConnectError {
         let mut resets = HashMap::new();
-        for p in parts {
-            let from = match &self.eos {
-                Some(eos) => eos.replay.get(p).map(|r| r.0),
-                None => None,
-            }
-            .or_else(|| self.pending.get(p).map(|r| r.0));
-            if let Some(from) = from {
-                resets.insert(p.clone(), from);
-                self.rewind.insert(p.clone(), from);
-                self.taken.remove(p);
-            }
+        for (p, first) in parts {
+            let replay = self
+                .eos
+                .as_ref()
+                .and_then(|eos| eos.replay.get(p).map(|r| r.0));
+            let from = replay.unwrap_or_else(|| {
+                let pending = self.pending.get(p).map_or(*first, |r| r.0);
+                let earlier = self.rewind.get(p).copied().unwrap_or(i64::MAX);
+                (*first).min(pending).min(earlier)
+            });
+            resets.insert(p.clone(), from);
+            self.rewind.insert(p.clone(), from);
+            self.taken.remove(p);
             self.pending.remove(p);
         }
         let blocks = std::mem::take(&mut self.blocks);
         self.index.clear();
         for (k, b) in blocks {
-            if b.partitions.iter().any(|p| parts.contains(p)) {
+            if b.partitions
+                .iter()
+                .any(|(p, _)| parts.iter().any(|(f, _)| f == p))
+            {
                 continue;
             }
             self.index.insert(k.clone(), self.blocks.len());
@@ -562,7 +614,7 @@ impl SinkTask for ClickHouseSinkTask {
     }
 
     async fn close(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
-        let r = self.flush_blocks(None).await;
+        let r = self.flush_blocks(None, true).await;
         self.to_load.retain(|p| !partitions.contains(p));
         for p in partitions {
             self.rewind.remove(p);
@@ -577,6 +629,14 @@ impl SinkTask for ClickHouseSinkTask {
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
         self.ensure_ready().await?;
+        // Answers that came in since the last put: report rejected rows, rewind on failure.
+        while self
+            .inflight
+            .front()
+            .is_some_and(|f| f.handle.is_finished())
+        {
+            self.complete_one().await?;
+        }
         let keep = self.cfg().tolerate_all && self.reporter.is_some();
         for record in records {
             let tp = TopicPartition::new(&record.original_topic, record.original_partition);
@@ -592,7 +652,7 @@ impl SinkTask for ClickHouseSinkTask {
                         e.replay.remove(&tp);
                     }
                 } else if offset > last {
-                    self.flush_blocks(Some(&tp)).await?;
+                    self.flush_blocks(Some(&tp), true).await?;
                 }
             }
             self.pending
@@ -602,7 +662,7 @@ impl SinkTask for ClickHouseSinkTask {
             self.taken.insert(tp.clone(), offset);
             match self.route(&record, &tp).await? {
                 Ok(Some(i)) => {
-                    let size = self.blocks[i].1.commit_row(record, keep, &tp);
+                    let size = self.blocks[i].1.commit_row(record, keep, &tp, offset);
                     self.buffered_rows += 1;
                     self.buffered_bytes += size;
                     self.first_buffered.get_or_insert_with(Instant::now);
@@ -620,9 +680,9 @@ impl SinkTask for ClickHouseSinkTask {
                 }
             }
             if replay.is_some_and(|(_, last)| offset == last) {
-                self.flush_blocks(Some(&tp)).await?;
+                self.flush_blocks(Some(&tp), true).await?;
             } else if self.buffer_full() {
-                self.flush_blocks(None).await?;
+                self.flush_blocks(None, false).await?;
             }
         }
         let cfg = self.cfg();
@@ -631,7 +691,7 @@ impl SinkTask for ClickHouseSinkTask {
                 !cfg.buffer_flush_time.is_zero() && t.elapsed() >= cfg.buffer_flush_time
             });
         if due && !self.blocks.is_empty() {
-            self.flush_blocks(None).await?;
+            self.flush_blocks(None, false).await?;
         }
         Ok(())
     }
@@ -640,7 +700,7 @@ impl SinkTask for ClickHouseSinkTask {
         &mut self,
         offsets: &HashMap<TopicPartition, i64>,
     ) -> ConnectResult<HashMap<TopicPartition, i64>> {
-        self.flush_blocks(None).await?;
+        self.flush_blocks(None, true).await?;
         let mut safe = offsets.clone();
         for (tp, off) in safe.iter_mut() {
             let mut limit = *off;
@@ -659,6 +719,10 @@ impl SinkTask for ClickHouseSinkTask {
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {
+        // Whatever is still in flight was never committed: it is redelivered on restart.
+        for f in self.inflight.drain(..) {
+            f.handle.abort();
+        }
         Ok(())
     }
 }
