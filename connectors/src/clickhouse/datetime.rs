@@ -3,7 +3,7 @@
 //! `2024-05-01T10:00:00.123456Z`, `2024-05-01T13:00:00+03:00`), read as UTC unless an offset
 //! is given.
 
-use ferroconnect_runtime::converter::java_fmt::days_from_civil;
+pub use ferroconnect_runtime::converter::java_fmt::parse_date;
 use ferroconnect_transforms::util::date_format::DateFormat;
 
 /// A column's date-time pattern from `dateTimeFormats` (Java's `yyyy-MM-dd HH:mm:ss`, …). A
@@ -91,19 +91,6 @@ fn digits(s: &str) -> Option<u32> {
         return None;
     }
     s.parse().ok()
-}
-
-/// Parses `yyyy-MM-dd` into days since the epoch.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (digits(&s[..4])?, digits(&s[5..7])?, digits(&s[8..10])?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    Some(days_from_civil(y as i64, m, d))
 }
 
 /// Parses a date, or a date and time with optional fraction and offset.
