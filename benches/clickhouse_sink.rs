@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use ferroconnect_runtime::testkit::{ClickHouseServer, ClickHouseService};
 use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 
 const COLUMNS: &str = "(user_id UInt64, event_type String, ts DateTime, session_id String, \
@@ -108,19 +108,7 @@ fn produce(bootstrap: &str, topic: &str, from: u64, to: u64, schemas: bool) {
         } else {
             event_plain_json(i)
         };
-        let mut rec = BaseRecord::<(), str>::to(topic)
-            .payload(v.as_str())
-            .partition(0);
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    producer.poll(Duration::from_millis(5));
-                    rec = r;
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
+        send_blocking(&producer, topic, v.as_str());
     }
     producer.flush(Duration::from_secs(300)).expect("flush");
 }

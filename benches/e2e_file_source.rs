@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 
 /// Producer settings shared by the bare producer and the connector (`producer.override.*`).
@@ -45,19 +45,7 @@ fn bare_producer(bootstrap: &str, topic: &str, n: usize) -> Duration {
         .collect();
     let start = Instant::now();
     for v in &values {
-        let mut rec = BaseRecord::<(), str>::to(topic)
-            .payload(v.as_str())
-            .partition(0);
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    producer.poll(Duration::from_millis(5));
-                    rec = r;
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
+        send_blocking(&producer, topic, v.as_str());
     }
     producer.flush(Duration::from_secs(120)).expect("flush");
     start.elapsed()

@@ -26,7 +26,7 @@ use common::*;
 use ferroconnect_runtime::testkit::Postgres;
 use futures::TryStreamExt;
 use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, Producer};
 use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 
@@ -125,19 +125,7 @@ fn bare_producer(bootstrap: &str, topic: &str, n: i64) -> (Duration, usize) {
     for i in 1..=n {
         record(&mut buf, i);
         bytes += buf.len();
-        let mut rec = BaseRecord::<(), str>::to(topic)
-            .payload(buf.as_str())
-            .partition(0);
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    producer.poll(Duration::from_millis(5));
-                    rec = r;
-                }
-            }
-        }
-        producer.poll(Duration::ZERO);
+        send_blocking(&producer, topic, buf.as_str());
     }
     producer.flush(Duration::from_secs(600)).expect("flush");
     (start.elapsed(), bytes)

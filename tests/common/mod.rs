@@ -12,7 +12,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseProducer, BaseRecord, FutureProducer, FutureRecord};
 use rdkafka::TopicPartitionList;
 use serde_json::Value as Json;
 
@@ -540,4 +540,22 @@ pub fn append_lines(path: &Path, lines: impl IntoIterator<Item = String>) {
 /// A unique name for this test's topics and connectors.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", free_port())
+}
+
+/// Sends one value to partition 0 of `topic`, polling while the producer's queue is full: the
+/// bare-producer loop of the benchmarks (call `flush` at the end).
+pub fn send_blocking(producer: &BaseProducer, topic: &str, payload: &str) {
+    let mut rec = BaseRecord::<(), str>::to(topic)
+        .payload(payload)
+        .partition(0);
+    loop {
+        match producer.send(rec) {
+            Ok(()) => break,
+            Err((_, r)) => {
+                producer.poll(Duration::from_millis(5));
+                rec = r;
+            }
+        }
+    }
+    producer.poll(Duration::ZERO);
 }
