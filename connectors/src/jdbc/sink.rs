@@ -24,6 +24,10 @@ use super::VERSION;
 #[path = "sink_write.rs"]
 mod write;
 
+#[path = "sink_copy.rs"]
+mod copy;
+
+use copy::{CopyPlan, CopyRun, TxStages};
 use write::{is_config, is_data, Run};
 
 /// Postgres' limit of bind parameters per statement.
@@ -111,6 +115,8 @@ struct Layout {
     pk_cols: Vec<Column>,
     /// Statements already built, by operation and row count.
     sql_cache: HashMap<(Op, usize), Arc<str>>,
+    /// The COPY fast path of writes, if every column is covered.
+    copy: Option<CopyPlan>,
 }
 
 /// At most this many statements are kept per layout (batches of varying sizes).
@@ -159,6 +165,8 @@ pub struct JdbcSinkTask {
     written: HashMap<TopicPartition, i64>,
     /// Quoted table name per topic (`table.name.format` applied).
     table_names: HashMap<String, String>,
+    /// The buffer of COPY runs, kept for reuse.
+    copy_buf: Vec<u8>,
 }
 
 fn other(e: impl std::fmt::Display) -> ConnectError {
@@ -405,6 +413,7 @@ impl JdbcSinkTask {
             .map(|(c, _)| c.clone())
             .collect();
         Ok(Layout {
+            copy: copy::plan(cfg, table, &cols, &pk),
             table_sql: table.clone(),
             shape,
             cols,
@@ -452,12 +461,14 @@ impl JdbcSinkTask {
         Ok(out)
     }
 
-    /// Writes a batch in one transaction. With a `reporter`, records that do not fit the
-    /// table are reported and left out instead of failing the batch.
+    /// Writes a batch in one transaction, with COPY where possible if `fast`. With a
+    /// `reporter`, records that do not fit the table are reported and left out instead of
+    /// failing the batch (statements only).
     async fn write(
         &mut self,
         records: &[SinkRecord],
         reporter: Option<&dyn ErrantRecordReporter>,
+        fast: bool,
     ) -> ConnectResult<()> {
         let Some(cfg) = self.cfg.clone() else {
             return Err(other("JdbcSinkTask was not started"));
@@ -465,26 +476,33 @@ impl JdbcSinkTask {
         let mut conn = match self.conn.take() {
             Some(c) => c,
             None => {
+                // The old connection's staging tables are gone.
+                self.layouts.clear();
                 cfg.conn
                     .connect(SINK_APPLICATION_NAME, cfg.attempts, cfg.backoff)
                     .await?
             }
         };
-        let result = self.write_on(&mut conn, &cfg, records, reporter).await;
+        let fast = fast && reporter.is_none();
+        let result = self
+            .write_on(&mut conn, &cfg, records, reporter, fast)
+            .await;
         if result.is_ok() || conn.ping().await.is_ok() {
             self.conn = Some(conn);
         }
         result
     }
 
-    /// The layout index, operation and statement parameters of one record, resolving (and
-    /// creating or evolving) its table on first sight of its shape.
+    /// The layout index, operation and statement parameters of one record (none if `fast`
+    /// and it goes to a COPY run), resolving (and creating or evolving) its table on first
+    /// sight of its shape.
     async fn prepare(
         &mut self,
         conn: &mut PgConnection,
         cfg: &SinkConfig,
         rec: &SinkRecord,
-    ) -> ConnectResult<(usize, Op, Vec<Param>)> {
+        fast: bool,
+    ) -> ConnectResult<(usize, Op, Option<Vec<Param>>)> {
         let r = &rec.record;
         let op = if r.value.is_null() {
             if !cfg.delete_enabled {
@@ -525,8 +543,11 @@ impl JdbcSinkTask {
                 self.layouts.len() - 1
             }
         };
+        if fast && op == Op::Write && self.layouts[idx].copy.is_some() {
+            return Ok((idx, op, None));
+        }
         let params = Self::params(&self.layouts[idx], rec, op == Op::Delete)?;
-        Ok((idx, op, params))
+        Ok((idx, op, Some(params)))
     }
 
     async fn write_on(
@@ -535,11 +556,14 @@ impl JdbcSinkTask {
         cfg: &SinkConfig,
         records: &[SinkRecord],
         reporter: Option<&dyn ErrantRecordReporter>,
+        fast: bool,
     ) -> ConnectResult<()> {
         let mut tx = conn.begin().await.map_err(other)?;
         let mut run: Option<Run> = None;
+        let mut copy: Option<CopyRun> = None;
+        let mut stages = TxStages::default();
         for (n, rec) in records.iter().enumerate() {
-            let (idx, op, params) = match self.prepare(&mut tx, cfg, rec).await {
+            let (idx, op, params) = match self.prepare(&mut tx, cfg, rec, fast).await {
                 Ok(p) => p,
                 Err(e) => match reporter {
                     // Does not convert to the table's columns: reported, not written.
@@ -550,6 +574,25 @@ impl JdbcSinkTask {
                     _ => return Err(e),
                 },
             };
+            // Runs are written in record order: a COPY run ends where a statement run starts.
+            let Some(params) = params else {
+                if let Some(r) = run.take() {
+                    let layout = &mut self.layouts[r.layout];
+                    Self::write_run(&mut tx, cfg, layout, r, records, reporter).await?;
+                }
+                if let Some(c) = copy.take_if(|c| c.layout != idx) {
+                    let layout = &mut self.layouts[c.layout];
+                    self.copy_buf = Self::write_copy(&mut tx, layout, c, &mut stages).await?;
+                }
+                let buf = &mut self.copy_buf;
+                let c = copy.get_or_insert_with(|| CopyRun::new(idx, std::mem::take(buf)));
+                c.push(&self.layouts[idx], rec)?;
+                continue;
+            };
+            if let Some(c) = copy.take() {
+                let layout = &mut self.layouts[c.layout];
+                self.copy_buf = Self::write_copy(&mut tx, layout, c, &mut stages).await?;
+            }
             match &mut run {
                 Some(r) if r.layout == idx && r.op == op && r.rows.len() < cfg.batch_size => {
                     r.rows.push(params);
@@ -572,6 +615,10 @@ impl JdbcSinkTask {
         if let Some(r) = run.take() {
             let layout = &mut self.layouts[r.layout];
             Self::write_run(&mut tx, cfg, layout, r, records, reporter).await?;
+        }
+        if let Some(c) = copy.take() {
+            let layout = &mut self.layouts[c.layout];
+            self.copy_buf = Self::write_copy(&mut tx, layout, c, &mut stages).await?;
         }
         let mut next: HashMap<TopicPartition, i64> = HashMap::new();
         if let Some((table, name)) = &cfg.exactly_once {
@@ -596,6 +643,7 @@ impl JdbcSinkTask {
             }
         }
         tx.commit().await.map_err(other)?;
+        self.stages_committed(stages);
         self.written.extend(next);
         Ok(())
     }
@@ -703,11 +751,18 @@ impl SinkTask for JdbcSinkTask {
             .and_then(|c| c.errant_record_reporter());
         // Whether the batch is being written record-isolating, after it failed on bad data.
         let mut isolate = false;
+        // Whether COPY may be used: not once the batch failed on bad data.
+        let mut fast = true;
         let mut attempt = 0;
         loop {
             let reporting = if isolate { reporter.as_deref() } else { None };
-            match self.write(&records, reporting).await {
+            match self.write(&records, reporting, fast).await {
                 Ok(()) => return Ok(()),
+                Err(e) if fast && reporter.is_none() && is_data(&e) => {
+                    tracing::info!(error = %e, "JDBC sink COPY failed on bad data; writing the batch again with statements");
+                    fast = false;
+                    self.layouts.clear();
+                }
                 Err(e) if !isolate && reporter.is_some() && is_data(&e) => {
                     tracing::info!(
                         error = %e,
