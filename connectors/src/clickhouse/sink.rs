@@ -81,6 +81,10 @@ fn ch_err(e: ChError) -> ConnectError {
     }
 }
 
+/// The maps looked up per record: a fast non-cryptographic hash (keys are topic names and
+/// partitions, not attacker-chosen input).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// An insert running in the background.
 struct InFlight {
     handle: tokio::task::JoinHandle<Result<insert::Rejected, ChError>>,
@@ -108,24 +112,26 @@ pub struct ClickHouseSinkTask {
     context: Option<Arc<dyn SinkTaskContext>>,
     reporter: Option<Arc<dyn ErrantRecordReporter>>,
     /// Tables by topic.
-    tables: HashMap<String, Arc<Table>>,
+    tables: FastMap<String, Arc<Table>>,
     next_layout: usize,
     /// Buffered blocks in creation order.
     blocks: Vec<(BlockKey, Block)>,
-    index: HashMap<BlockKey, usize>,
+    index: FastMap<BlockKey, usize>,
     buffered_rows: usize,
     buffered_bytes: usize,
     first_buffered: Option<Instant>,
     /// First and last offset put (not yet inserted) per partition.
-    pending: HashMap<TopicPartition, (i64, i64)>,
+    pending: FastMap<TopicPartition, (i64, i64)>,
     /// After a failed insert: the offset each partition was rewound to. Records are dropped
     /// until that offset comes back.
-    rewind: HashMap<TopicPartition, i64>,
+    rewind: FastMap<TopicPartition, i64>,
     /// The last offset taken (buffered or inserted) per partition: redeliveries of records
     /// already taken (after the worker rewinds a failed batch) are dropped.
-    taken: HashMap<TopicPartition, i64>,
+    taken: FastMap<TopicPartition, i64>,
     /// Assigned partitions whose exactly-once state is not read yet.
     to_load: Vec<TopicPartition>,
+    /// The block the last record went to (checked before the index).
+    last_block: Option<(BlockKey, usize)>,
     /// Inserts sent but not yet answered, oldest first (at most `maxConcurrentInserts`).
     inflight: VecDeque<InFlight>,
     eos: Option<Eos>,
@@ -185,12 +191,7 @@ impl ClickHouseSinkTask {
         } else {
             (value, None)
         };
-        let partition = (!cfg.ignore_partitions).then(|| tp.clone());
-        let key = |format| BlockKey {
-            table: table.key.clone(),
-            format,
-            partition: partition.clone(),
-        };
+        let partition = (!cfg.ignore_partitions).then_some(tp);
         let insert = |format: &str| -> Arc<str> {
             format!("INSERT INTO {} FORMAT {format}", table.qualified).into()
         };
@@ -207,7 +208,9 @@ impl ClickHouseSinkTask {
                     Ok(l) => l,
                     Err(e) => return Ok(Err(e)),
                 };
-                let i = self.block(key(FormatKey::Layout(layout.id)), &layout.sql);
+                let i = self.block(&table.key, FormatKey::Layout(layout.id), partition, || {
+                    layout.sql.clone()
+                });
                 let b = &mut self.blocks[i].1;
                 block::encode_struct(
                     b,
@@ -226,10 +229,9 @@ impl ClickHouseSinkTask {
                     None if text.trim_start().starts_with('{') => StringFormat::Json,
                     None => return Ok(Err("a string value that is not a JSON object needs customInsertFormat=true and an insertFormat".into())),
                 };
-                let i = self.block(
-                    key(FormatKey::Text(format)),
-                    &insert(format.clickhouse_name()),
-                );
+                let i = self.block(&table.key, FormatKey::Text(format), partition, || {
+                    insert(format.clickhouse_name())
+                });
                 block::encode_text(&mut self.blocks[i].1, text);
                 Ok(i)
             }
@@ -238,7 +240,9 @@ impl ClickHouseSinkTask {
                     Value::Struct(s) => Some(s.schema().clone()),
                     _ => None,
                 };
-                let i = self.block(key(FormatKey::Json), &insert("JSONEachRow"));
+                let i = self.block(&table.key, FormatKey::Json, partition, || {
+                    insert("JSONEachRow")
+                });
                 block::encode_json(&mut self.blocks[i].1, row, schema.as_ref(), cdc, &json)
                     .map(|()| i)
             }
@@ -250,15 +254,39 @@ impl ClickHouseSinkTask {
         Ok(written.map(Some))
     }
 
-    fn block(&mut self, key: BlockKey, sql: &Arc<str>) -> usize {
-        match self.index.get(&key) {
-            Some(i) => *i,
-            None => {
-                self.blocks.push((key.clone(), Block::new(sql.clone())));
-                self.index.insert(key, self.blocks.len() - 1);
-                self.blocks.len() - 1
+    /// The index of the buffered block for (table, format, partition), created with the
+    /// statement `sql()` if missing. The last block used is checked first, without building
+    /// a key: records come in runs of one table and partition.
+    fn block(
+        &mut self,
+        table: &Arc<str>,
+        format: FormatKey,
+        partition: Option<&TopicPartition>,
+        sql: impl FnOnce() -> Arc<str>,
+    ) -> usize {
+        if let Some((k, i)) = &self.last_block {
+            if Arc::ptr_eq(&k.table, table)
+                && k.format == format
+                && k.partition.as_ref() == partition
+            {
+                return *i;
             }
         }
+        let key = BlockKey {
+            table: table.clone(),
+            format,
+            partition: partition.cloned(),
+        };
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.blocks.push((key.clone(), Block::new(sql())));
+                self.index.insert(key.clone(), self.blocks.len() - 1);
+                self.blocks.len() - 1
+            }
+        };
+        self.last_block = Some((key, i));
+        i
     }
 
     fn buffer_full(&self) -> bool {
@@ -286,6 +314,7 @@ impl ClickHouseSinkTask {
         };
         let blocks = std::mem::take(&mut self.blocks);
         self.index.clear();
+        self.last_block = None;
         let (mut take, keep): (Vec<_>, Vec<_>) =
             blocks
                 .into_iter()
@@ -480,6 +509,7 @@ impl ClickHouseSinkTask {
         }
         let blocks = std::mem::take(&mut self.blocks);
         self.index.clear();
+        self.last_block = None;
         for (k, b) in blocks {
             if b.partitions
                 .iter()
@@ -638,8 +668,12 @@ impl SinkTask for ClickHouseSinkTask {
             self.complete_one().await?;
         }
         let keep = self.cfg().tolerate_all && self.reporter.is_some();
+        let mut tp = TopicPartition::new("", -1);
         for record in records {
-            let tp = TopicPartition::new(&record.original_topic, record.original_partition);
+            // Records come in runs per partition: build the key once per run.
+            if tp.partition != record.original_partition || tp.topic != record.original_topic {
+                tp = TopicPartition::new(&record.original_topic, record.original_partition);
+            }
             let offset = record.kafka_offset;
             if self.is_stale(&tp, offset) {
                 continue;
@@ -655,11 +689,18 @@ impl SinkTask for ClickHouseSinkTask {
                     self.flush_blocks(Some(&tp), true).await?;
                 }
             }
-            self.pending
-                .entry(tp.clone())
-                .and_modify(|r| r.1 = offset)
-                .or_insert((offset, offset));
-            self.taken.insert(tp.clone(), offset);
+            match self.pending.get_mut(&tp) {
+                Some(r) => r.1 = offset,
+                None => {
+                    self.pending.insert(tp.clone(), (offset, offset));
+                }
+            }
+            match self.taken.get_mut(&tp) {
+                Some(t) => *t = offset,
+                None => {
+                    self.taken.insert(tp.clone(), offset);
+                }
+            }
             match self.route(&record, &tp).await? {
                 Ok(Some(i)) => {
                     let size = self.blocks[i].1.commit_row(record, keep, &tp, offset);
