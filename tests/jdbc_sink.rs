@@ -456,3 +456,149 @@ async fn a_record_that_does_not_fit_fails_the_task_under_tolerance_none() {
     // The failed batch was rolled back as a whole.
     assert_eq!(pg.psql("postgres", "SELECT count(*) FROM fit"), "0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_writes_every_mapped_type_exactly_into_a_typed_table() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE kinds (id int primary key, a smallint, b integer, c bigint, \
+         d numeric(14,4), e real, f double precision, g boolean, h text, i varchar(20), \
+         j char(3), k bytea, l date, m time, n time(3), o timestamp, p timestamp(3), \
+         q timestamptz, r uuid, s json, t jsonb); \
+         CREATE TABLE copy_kinds (LIKE kinds)",
+    );
+    pg.psql(
+        "postgres",
+        "INSERT INTO kinds VALUES \
+         (1, 7, 2147483647, 9000000000, 12345678.9012, 1.5, 2.25, true, 'héllo wörld ✓ 日本 😀', \
+          'vär', 'ab', '\\x00ff10', '2024-01-02', '23:59:59.999', '01:00:00.5', \
+          '2024-01-02 03:04:05.678', '2024-02-29 23:59:59.999', '2024-01-02 03:04:05.678+00', \
+          '12345678-9abc-def0-0123-456789abcdef', '{\"x\": [1, \"ü\"],  \"y\":null}', \
+          '{\"b\": 1, \"a\": [true, 2.50]}'), \
+         (2, -32768, -2147483648, -9223372036854775808, -0.0001, -3.4e38, 1e-300, false, '', \
+          '', '', '\\x', '1900-03-01', '00:00:00', '12:00:00', '1969-12-31 23:59:59.999', \
+          '1800-01-01 00:00:00', '2262-04-11 23:47:16.854+00', \
+          '00000000-0000-0000-0000-000000000000', 'null', '[]'), \
+         (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+          NULL, NULL, NULL, NULL, NULL, NULL, NULL), \
+         (4, 0, 0, 0, 0, 0, -0.0, true, 'x''y\"z\\\\n\t', 'v', 'abc', '\\x5c', '2000-01-01', \
+          '12:34:56.789', '00:00:00.001', '2000-01-01 00:00:00', '2000-01-01 00:00:00.001', \
+          '2000-01-01 00:00:00+00', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', '\"s\"', '{}'), \
+         (5, 1, 1, 1, 9999999999.9999, 3.4e38, 1.7976931348623157e308, false, 'z', 'z', 'z', \
+          '\\xdeadbeef', '9999-12-31', '00:00:00.001', '23:59:59.999', '1999-12-31 23:59:59.999', \
+          '2100-06-15 12:00:00.5', '1970-01-01 00:00:00+00', \
+          'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '1.5e3', '-0.0')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("cp-kinds", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let url = format!(
+        "{}?user=postgres&password=postgres",
+        pg.jdbc_url("postgres")
+    );
+    w.create(
+        "cp-src",
+        json!({"connector.class": "JdbcSource", "connection.url": url, "mode": "bulk",
+               "table.whitelist": "kinds", "topic.prefix": "cp-", "poll.interval.ms": 600000}),
+    )
+    .await;
+    w.create(
+        "cp-sink",
+        json!({"connector.class": "JdbcSink", "connection.url": url, "topics": "cp-kinds",
+               "table.name.format": "copy_kinds", "exactly.once": true}),
+    )
+    .await;
+    let rows = |t: &str| format!("SELECT string_agg(x::text, E'\\n' ORDER BY x.id) FROM {t} x");
+    let original = pg.psql("postgres", &rows("kinds"));
+    wait_sql(&pg, &rows("copy_kinds"), &original).await;
+    let log = w.log();
+    assert!(
+        log.contains("writes \"copy_kinds\" with binary COPY"),
+        "the sink did not take the COPY path:\n{log}"
+    );
+    assert!(
+        !log.contains("writing the batch again with statements"),
+        "the COPY path fell back to statements:\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_through_the_staging_table_keeps_the_last_record_per_key() {
+    let pg = Postgres::start();
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("staged", 1).await;
+    // Three rounds over shrinking key ranges, with tombstones (statement runs) in between.
+    let mut recs: Vec<(String, Option<String>)> = Vec::new();
+    for id in 1..=20 {
+        recs.push((key(id), Some(value(id, &format!("a{id}"), None))));
+    }
+    recs.push((key(15), None));
+    recs.push((key(3), None));
+    for id in 1..=10 {
+        recs.push((key(id), Some(value(id, &format!("b{id}"), None))));
+    }
+    for id in 1..=5 {
+        recs.push((key(id), Some(value(id, &format!("c{id}"), None))));
+    }
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.bootstrap)
+        .create()
+        .expect("producer");
+    let send = |k: String, v: Option<String>| {
+        let producer = producer.clone();
+        async move {
+            let mut rec = FutureRecord::<String, String>::to("staged")
+                .key(&k)
+                .partition(0);
+            if let Some(v) = &v {
+                rec = rec.payload(v);
+            }
+            producer
+                .send(rec, Duration::from_secs(10))
+                .await
+                .map_err(|(e, _)| e)
+                .expect("produce");
+        }
+    };
+    for (k, v) in recs {
+        send(k, v).await;
+    }
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "staged-sink",
+        json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+               "topics": "staged",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id",
+               "auto.create": true, "delete.enabled": true, "exactly.once": true}),
+    )
+    .await;
+    let mut want: Vec<String> = Vec::new();
+    for id in 1..=20 {
+        let round = match id {
+            15 => continue,
+            1..=5 => "c",
+            6..=10 => "b",
+            _ => "a",
+        };
+        want.push(format!("{id}:{round}{id}:-12.34"));
+    }
+    let sql = "SELECT string_agg(id || ':' || name || ':' || amount, ',' ORDER BY id) FROM staged";
+    wait_sql(&pg, sql, &want.join(",")).await;
+    // A later batch updates an existing row through the staging table.
+    send(key(7), Some(value(7, "late", None))).await;
+    want[6] = "7:late:-12.34".to_string();
+    wait_sql(&pg, sql, &want.join(",")).await;
+    let log = w.log();
+    assert!(
+        log.contains("writes \"staged\" with binary COPY"),
+        "the sink did not take the COPY path:\n{log}"
+    );
+    assert!(
+        !log.contains("writing the batch again with statements"),
+        "the COPY path fell back to statements:\n{log}"
+    );
+}

@@ -148,10 +148,22 @@ pub(super) fn plan(
         InsertMode::Upsert if !pk.is_empty() => true,
         _ => return None,
     };
-    let wires = cols
-        .iter()
-        .map(|c| Wire::of(&c.sql_type).filter(|w| w.accepts(c.kind)))
-        .collect::<Option<Vec<Wire>>>()?;
+    let mut wires = Vec::with_capacity(cols.len());
+    for c in cols {
+        match Wire::of(&c.sql_type).filter(|w| w.accepts(c.kind)) {
+            Some(w) => wires.push(w),
+            None => {
+                tracing::info!(
+                    "JDBC sink writes {table} with statements: column '{}' ({}) takes {:?} values, \
+                     which COPY does not cover",
+                    c.name,
+                    c.sql_type,
+                    c.kind
+                );
+                return None;
+            }
+        }
+    }
     let names: Vec<String> = cols.iter().map(|c| quote_ident(&c.name)).collect();
     let names = names.join(",");
     let upsert = upsert.then(|| {
@@ -186,6 +198,7 @@ pub(super) fn plan(
         }
     });
     let target = upsert.as_ref().map_or(table, |s| s.copy_target.as_str());
+    tracing::info!("JDBC sink writes {table} with binary COPY (into {target})");
     Some(CopyPlan {
         copy_sql: format!("COPY {target} ({names}) FROM STDIN (FORMAT binary)"),
         wires,
