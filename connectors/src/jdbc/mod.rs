@@ -22,21 +22,28 @@
 //! when `tasks.max` exceeds the number of tables, and reconnects after a failed query
 //! (`query.retry.attempts`, default forever) resuming from the last emitted row.
 //!
-//! The sink writes each `put` batch in one transaction with multi-row statements
-//! (`INSERT`, `INSERT … ON CONFLICT … DO UPDATE` for upserts, `UPDATE`, and `DELETE` for
-//! tombstones), creating (`auto.create`) and widening (`auto.evolve`) tables. Its extension
-//! `exactly.once=true` stores the next offset of each consumed partition in
-//! `exactly.once.offsets.table` (default `__ferroconnect_sink_offsets`, keyed by connector
+//! The sink writes each `put` batch in one transaction, creating (`auto.create`) and widening
+//! (`auto.evolve`) tables. `insert` and `upsert` writes go through binary `COPY … FROM STDIN`
+//! (upserts into a session-local staging table, then `INSERT … SELECT … ON CONFLICT … DO
+//! UPDATE` keeping the last record of each key) when every column's value/type pair is
+//! covered (integers, floats, bool, text/varchar/char, bytea, numeric, date, time,
+//! timestamp/timestamptz, uuid, json/jsonb); `update` mode, tombstone `DELETE`s and other
+//! tables use multi-row statements. The worker log says which path each table takes.
+//!
+//! The sink's extension `exactly.once=true` stores the next offset of each consumed partition
+//! in `exactly.once.offsets.table` (default `__ferroconnect_sink_offsets`, keyed by connector
 //! name, topic and partition) in the same transaction as the rows; on partition assignment the
 //! task rewinds to the stored offsets and drops redelivered records below them, so a crash
 //! (even `kill -9` mid-batch) never duplicates a row.
 //!
 //! Records that do not fit the table (a Postgres data exception, integrity violation such as
 //! NOT NULL, CHECK or a foreign key, a datatype mismatch, or a value that does not convert to
-//! the columns) fail their batch without retries; the batch is then written again with each
-//! statement in a savepoint, bisecting failed statements down to the bad records, which go to
-//! the worker's errant record reporter (dead-lettered under `errors.tolerance=all`, failing the
-//! task otherwise) while the others are written, offsets included under `exactly.once`.
+//! the columns) fail their batch without retries; the batch is then written again with
+//! statements only (no COPY), each statement in a savepoint, bisecting failed statements down
+//! to the bad records, which go to the worker's errant record reporter (dead-lettered under
+//! `errors.tolerance=all`, failing the task otherwise) while the others are written, offsets
+//! included under `exactly.once`. Without a reporter the batch is still written again with
+//! statements, which fail it if a record really does not fit.
 
 mod config;
 mod conn;

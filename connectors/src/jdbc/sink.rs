@@ -1,6 +1,7 @@
-//! `JdbcSinkConnector`: writes records into PostgreSQL tables with multi-row statements, one
-//! transaction per `put` batch, retrying a failed batch `max.retries` times. Records that do
-//! not fit the table go to the worker's errant record reporter (see `sink_write.rs`).
+//! `JdbcSinkConnector`: writes records into PostgreSQL tables with binary COPY (see
+//! `sink_copy.rs`) or multi-row statements, one transaction per `put` batch, retrying a failed
+//! batch `max.retries` times. Records that do not fit the table go to the worker's errant
+//! record reporter (see `sink_write.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -425,42 +426,6 @@ impl JdbcSinkTask {
         })
     }
 
-    fn params(layout: &Layout, rec: &SinkRecord, only_pk: bool) -> ConnectResult<Vec<Param>> {
-        let r = &rec.record;
-        let mut out = Vec::with_capacity(layout.cols.len());
-        let cols = layout.cols.iter().zip(&layout.sources).zip(&layout.is_pk);
-        for ((col, (source, schema)), &is_pk) in cols {
-            if only_pk && !is_pk {
-                continue;
-            }
-            let owned;
-            let v: &Value = match source {
-                Source::Topic => {
-                    owned = Value::String(rec.original_topic.clone());
-                    &owned
-                }
-                Source::Partition => {
-                    owned = Value::Int32(r.kafka_partition.unwrap_or(rec.original_partition));
-                    &owned
-                }
-                Source::Offset => {
-                    owned = Value::Int64(rec.kafka_offset);
-                    &owned
-                }
-                Source::Key => &r.key,
-                Source::KeyField(i) => struct_field(&r.key, *i),
-                Source::ValueField(i) => struct_field(&r.value, *i),
-            };
-            out.push(Param::from_value(col.kind, schema, v).map_err(|e| {
-                ConnectError::data(format!(
-                    "Column '{}' of {}: {e}",
-                    col.name, layout.table_sql
-                ))
-            })?);
-        }
-        Ok(out)
-    }
-
     /// Writes a batch in one transaction, with COPY where possible if `fast`. With a
     /// `reporter`, records that do not fit the table are reported and left out instead of
     /// failing the batch (statements only).
@@ -622,11 +587,19 @@ impl JdbcSinkTask {
         }
         let mut next: HashMap<TopicPartition, i64> = HashMap::new();
         if let Some((table, name)) = &cfg.exactly_once {
+            // Per partition, without a key allocation per record (few partitions per batch).
+            let mut seen: Vec<(&str, i32, i64)> = Vec::new();
             for rec in records {
-                let tp = TopicPartition::new(rec.original_topic.clone(), rec.original_partition);
-                let n = next.entry(tp).or_insert(0);
-                *n = (*n).max(rec.original_offset + 1);
+                let (t, p) = (rec.original_topic.as_str(), rec.original_partition);
+                match seen.iter_mut().find(|s| s.1 == p && s.0 == t) {
+                    Some(s) => s.2 = s.2.max(rec.original_offset + 1),
+                    None => seen.push((t, p, rec.original_offset + 1)),
+                }
             }
+            next.extend(
+                seen.into_iter()
+                    .map(|(t, p, o)| (TopicPartition::new(t.to_string(), p), o)),
+            );
             for (tp, offset) in &next {
                 sqlx::query(AssertSqlSafe(format!(
                     "INSERT INTO {table} (connector, topic, kafka_partition, next_offset) \
@@ -731,11 +704,14 @@ impl SinkTask for JdbcSinkTask {
         if !self.written.is_empty() {
             // exactly.once: drop what an earlier transaction already wrote (redelivery after a
             // crash, or a rewind that has not taken effect yet).
+            let written = &self.written;
             records.retain(|r| {
-                let tp = TopicPartition::new(r.original_topic.clone(), r.original_partition);
-                self.written
-                    .get(&tp)
-                    .is_none_or(|&next| r.original_offset >= next)
+                written
+                    .iter()
+                    .find(|(tp, _)| {
+                        tp.partition == r.original_partition && tp.topic == r.original_topic
+                    })
+                    .is_none_or(|(_, &next)| r.original_offset >= next)
             });
         }
         if records.is_empty() {

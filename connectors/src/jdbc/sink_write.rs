@@ -15,14 +15,14 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use ferroconnect_runtime::connector::ErrantRecordReporter;
-use ferroconnect_runtime::data::SinkRecord;
+use ferroconnect_runtime::data::{SinkRecord, Value};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use sqlx::postgres::{PgArguments, PgConnection, PgDatabaseError};
 use sqlx::{AssertSqlSafe, Connection};
 
 use super::super::sink_config::{InsertMode, SinkConfig};
 use super::super::sink_sql::Param;
-use super::{other, JdbcSinkTask, Layout, Op, MAX_PARAMS};
+use super::{other, struct_field, JdbcSinkTask, Layout, Op, Source, MAX_PARAMS};
 
 /// One run of same-layout, same-operation rows and the index (in the `put` batch) of the
 /// record each row came from.
@@ -87,6 +87,47 @@ pub(super) fn pg_error(e: sqlx::Error) -> ConnectError {
 }
 
 impl JdbcSinkTask {
+    /// The statement parameters of a record (its key columns only if `only_pk`).
+    pub(super) fn params(
+        layout: &Layout,
+        rec: &SinkRecord,
+        only_pk: bool,
+    ) -> ConnectResult<Vec<Param>> {
+        let r = &rec.record;
+        let mut out = Vec::with_capacity(layout.cols.len());
+        let cols = layout.cols.iter().zip(&layout.sources).zip(&layout.is_pk);
+        for ((col, (source, schema)), &is_pk) in cols {
+            if only_pk && !is_pk {
+                continue;
+            }
+            let owned;
+            let v: &Value = match source {
+                Source::Topic => {
+                    owned = Value::String(rec.original_topic.clone());
+                    &owned
+                }
+                Source::Partition => {
+                    owned = Value::Int32(r.kafka_partition.unwrap_or(rec.original_partition));
+                    &owned
+                }
+                Source::Offset => {
+                    owned = Value::Int64(rec.kafka_offset);
+                    &owned
+                }
+                Source::Key => &r.key,
+                Source::KeyField(i) => struct_field(&r.key, *i),
+                Source::ValueField(i) => struct_field(&r.value, *i),
+            };
+            out.push(Param::from_value(col.kind, schema, v).map_err(|e| {
+                ConnectError::data(format!(
+                    "Column '{}' of {}: {e}",
+                    col.name, layout.table_sql
+                ))
+            })?);
+        }
+        Ok(out)
+    }
+
     /// Runs `sql` with the parameters of `rows`, in order.
     async fn execute(
         conn: &mut PgConnection,
