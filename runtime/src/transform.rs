@@ -15,6 +15,19 @@ use crate::plugins::PluginRegistry;
 pub trait Transformation: Send + Sync {
     /// Transforms a record; `None` drops it.
     fn apply(&self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>>;
+    /// Transforms a record where it lies; `false` drops it. Same result as
+    /// [`Transformation::apply`]; transforms that edit a record in place override it so a
+    /// chain does not move every record in and out of each stage. After an error the record
+    /// is unspecified (as after `apply`, which consumes it).
+    fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        match self.apply(std::mem::take(record))? {
+            Some(r) => {
+                *record = r;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
 }
 
 /// A predicate gating a transform (`Predicate`).
@@ -157,9 +170,9 @@ impl TransformChain {
                     continue;
                 }
             }
-            match stage.transform.apply(record) {
-                Ok(Some(r)) => record = r,
-                Ok(None) => return Ok(None),
+            match stage.transform.apply_in_place(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
                 Err(e) => return Err(e.context(format!("Error in transform '{}'", stage.alias))),
             }
         }

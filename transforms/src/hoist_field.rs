@@ -50,11 +50,15 @@ impl HoistField {
 
 impl Transformation for HoistField {
     fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        let value = self.target.take_value(&mut record);
-        match self.target.schema(&record).cloned() {
+        Ok(self.apply_in_place(&mut record)?.then_some(record))
+    }
+
+    fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        let value = self.target.take_value(record);
+        match self.target.schema(record).cloned() {
             None => {
                 let map = Value::Map(vec![(Value::String(self.field.clone()), value)]);
-                self.target.set(&mut record, None, map);
+                self.target.set(record, None, map);
             }
             Some(schema) => {
                 if value.is_null() && !schema.optional && schema.default.is_none() {
@@ -73,10 +77,9 @@ impl Transformation for HoistField {
                 let mut values = Vec::with_capacity(HOIST_CAPACITY);
                 values.push(value);
                 let st = Struct::from_values(updated.clone(), values)?;
-                self.target
-                    .set(&mut record, Some(updated), Value::Struct(st));
+                self.target.set(record, Some(updated), Value::Struct(st));
             }
         }
-        Ok(Some(record))
+        Ok(true)
     }
 }

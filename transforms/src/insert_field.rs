@@ -219,11 +219,15 @@ impl InsertField {
 
 impl Transformation for InsertField {
     fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        if self.target.value(&record).is_null() {
-            return Ok(Some(record));
+        Ok(self.apply_in_place(&mut record)?.then_some(record))
+    }
+
+    fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        if self.target.value(record).is_null() {
+            return Ok(true);
         }
-        let value = self.target.take_value(&mut record);
-        if self.target.schema(&record).is_none() {
+        let value = self.target.take_value(record);
+        if self.target.schema(record).is_none() {
             let mut entries = require_map(value, PURPOSE)?;
             if let Some(f) = &self.topic {
                 map_put(&mut entries, &f.name, Value::String(record.topic.clone()));
@@ -232,7 +236,7 @@ impl Transformation for InsertField {
                 map_put(&mut entries, &f.name, Value::Int32(p));
             }
             if let Some(f) = &self.offset {
-                map_put(&mut entries, &f.name, Value::Int64(sink_offset(&record)?));
+                map_put(&mut entries, &f.name, Value::Int64(sink_offset(record)?));
             }
             if let (Some(f), Some(ts)) = (&self.timestamp, record.timestamp) {
                 map_put(&mut entries, &f.name, Value::Int64(ts));
@@ -244,8 +248,8 @@ impl Transformation for InsertField {
                     Value::String(self.static_value.clone()),
                 );
             }
-            self.target.set(&mut record, None, Value::Map(entries));
-            return Ok(Some(record));
+            self.target.set(record, None, Value::Map(entries));
+            return Ok(true);
         }
         let st = require_struct(value, PURPOSE)?;
         let schema = st.schema().clone();
@@ -267,7 +271,7 @@ impl Transformation for InsertField {
             values.push(record.kafka_partition.map_or(Value::Null, Value::Int32));
         }
         if self.offset.is_some() {
-            values.push(Value::Int64(sink_offset(&record)?));
+            values.push(Value::Int64(sink_offset(record)?));
         }
         if self.timestamp.is_some() {
             values.push(record.timestamp.map_or(Value::Null, Value::Int64));
@@ -276,8 +280,7 @@ impl Transformation for InsertField {
             values.push(Value::String(self.static_value.clone()));
         }
         let st = Struct::from_values(updated.clone(), values)?;
-        self.target
-            .set(&mut record, Some(updated), Value::Struct(st));
-        Ok(Some(record))
+        self.target.set(record, Some(updated), Value::Struct(st));
+        Ok(true)
     }
 }

@@ -240,13 +240,17 @@ impl MaskField {
 
 impl Transformation for MaskField {
     fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        let value = self.target.take_value(&mut record);
-        let masked = if self.target.schema(&record).is_none() {
+        Ok(self.apply_in_place(&mut record)?.then_some(record))
+    }
+
+    fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        let value = self.target.take_value(record);
+        let masked = if self.target.schema(record).is_none() {
             self.apply_schemaless(value)?
         } else {
             self.apply_with_schema(value)?
         };
-        *self.target.parts_mut(&mut record).1 = masked;
-        Ok(Some(record))
+        *self.target.parts_mut(record).1 = masked;
+        Ok(true)
     }
 }

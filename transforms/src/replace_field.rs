@@ -129,11 +129,15 @@ impl ReplaceField {
 
 impl Transformation for ReplaceField {
     fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        if self.target.value(&record).is_null() {
-            return Ok(Some(record));
+        Ok(self.apply_in_place(&mut record)?.then_some(record))
+    }
+
+    fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        if self.target.value(record).is_null() {
+            return Ok(true);
         }
-        let value = self.target.take_value(&mut record);
-        if self.target.schema(&record).is_none() {
+        let value = self.target.take_value(record);
+        if self.target.schema(record).is_none() {
             let entries = require_map(value, PURPOSE)?;
             let out: Vec<(Value, Value)> = entries
                 .into_iter()
@@ -150,8 +154,8 @@ impl Transformation for ReplaceField {
                     }
                 })
                 .collect();
-            self.target.set(&mut record, None, Value::Map(out));
-            return Ok(Some(record));
+            self.target.set(record, None, Value::Map(out));
+            return Ok(true);
         }
         let st = require_struct(value, PURPOSE)?;
         let schema = st.schema().clone();
@@ -178,8 +182,7 @@ impl Transformation for ReplaceField {
         }
         values.truncate(sources.len());
         let st = Struct::from_values(updated.clone(), values)?;
-        self.target
-            .set(&mut record, Some(updated), Value::Struct(st));
-        Ok(Some(record))
+        self.target.set(record, Some(updated), Value::Struct(st));
+        Ok(true)
     }
 }
