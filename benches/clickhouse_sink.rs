@@ -178,20 +178,6 @@ fn count(ch: &ClickHouseServer, tables: &[String]) -> u64 {
         .sum()
 }
 
-/// CPU seconds (user + system) a process used so far, from `/proc/<pid>/stat`.
-fn cpu_seconds(pid: Option<u32>) -> f64 {
-    let Some(pid) = pid else { return 0.0 };
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
-        .sum();
-    ticks / 100.0
-}
-
 /// Runs one connector over `topics` (one table each) and returns (elapsed, worker peak RSS,
 /// worker CPU seconds while rows arrived).
 async fn run_sink(
@@ -229,7 +215,7 @@ async fn run_sink(
         assert!(Instant::now() < deadline, "no rows arrived");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let cpu_start = cpu_seconds(w.pid());
+    let cpu_start = w.cpu_seconds();
     println!(
         "  (first {first_rows} rows after {:.1} s: start-up and group join)",
         first_at.duration_since(start).as_secs_f64()
@@ -242,7 +228,7 @@ async fn run_sink(
     let elapsed = first_at
         .elapsed()
         .mul_f64(n as f64 / (n - first_rows).max(1) as f64);
-    let cpu = cpu_seconds(w.pid()) - cpu_start;
+    let cpu = w.cpu_seconds() - cpu_start;
     let rss = w.proc_status_kib("VmHWM");
     w.stop().await;
     (elapsed, rss, cpu)

@@ -93,6 +93,7 @@ async fn main() {
         .unwrap_or(1_000_000);
     let broker = Tansu::start();
     let kafka = Kafka::new(&broker.bootstrap);
+    let mut cpu_by_label: std::collections::HashMap<&str, Vec<f64>> = Default::default();
 
     // Start-up and idle memory.
     let mut startups = Vec::new();
@@ -209,11 +210,19 @@ async fn main() {
         for (k, v) in transforms {
             cfg[*k] = json!(v);
         }
+        let cpu_before = w.cpu_seconds();
         let start = Instant::now();
         w.create("bench", cfg).await;
         wait_until_acked(&w, file_len).await;
         let elapsed = start.elapsed();
+        let cpu = w.cpu_seconds() - cpu_before;
         row(label, n, bytes, elapsed, w.proc_status_kib("VmHWM"));
+        println!(
+            "|   worker CPU: {:.2} s = {:.2} µs per record |",
+            cpu,
+            cpu * 1e6 / n as f64
+        );
+        cpu_by_label.entry(label).or_default().push(cpu);
         drop(w);
         // Tansu keeps topics in memory: free each run's data so later runs do not slow down.
         kafka.delete_topic(&topic).await;
@@ -224,6 +233,29 @@ async fn main() {
             );
         }
     }
+    // CPU per record varies less than wall time on a shared machine: compare it too.
+    let mean = |labels: &[&str]| {
+        let v: Vec<f64> = labels
+            .iter()
+            .flat_map(|l| cpu_by_label.get(l).cloned().unwrap_or_default())
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let off = mean(&[
+        "same settings, metrics off",
+        "same settings, metrics off (again)",
+    ]);
+    let on = mean(&[
+        "ferroconnect, same producer settings",
+        "same settings, metrics on (again)",
+    ]);
+    let hoist = mean(&["same settings, HoistField"]);
+    let chain = mean(&["same, Hoist+Mask+Replace+Insert"]);
+    println!(
+        "\nworker CPU per run: metrics off {off:.2} s, on {on:.2} s ({:+.1} %); HoistField {hoist:.2} s, + Mask/Replace/Insert {chain:.2} s ({:+.1} %)",
+        100.0 * (on - off) / off.max(1e-9),
+        100.0 * (chain - hoist) / hoist.max(1e-9)
+    );
     println!(
         "\nstart-up to REST ready: min {:?}, median {:?}, max {:?}; idle RSS: median {:.1} MiB (max {:.1})",
         startups[0],

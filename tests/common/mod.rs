@@ -124,6 +124,22 @@ impl WorkerProc {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
+    /// CPU seconds (user + system) the worker used so far, from `/proc/<pid>/stat`; 0 when
+    /// not running. Benchmarks compare this per record: it varies less than wall time on a
+    /// shared machine.
+    pub fn cpu_seconds(&self) -> f64 {
+        let Some(pid) = self.pid() else { return 0.0 };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces) start after the last ')'.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = [11, 12]
+            .iter()
+            .filter_map(|i| f.get(*i).and_then(|v| v.parse::<f64>().ok()))
+            .sum();
+        ticks / 100.0
+    }
+
     /// Path of a file inside the worker's directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
