@@ -13,8 +13,8 @@
 //! the rows), timed until every row is in, against a bare `COPY … FROM STDIN` of the rows.
 //!
 //! Run: `cargo bench --bench jdbc_tuning` (env `JDBC_BENCH_ROWS`, default 9 000 000;
-//! `JDBC_BENCH_QUICK=1` for 1 000 000). Needs the Tansu broker and PostgreSQL
-//! (`scripts/setup-services.sh`).
+//! `JDBC_BENCH_QUICK=1` for 1 000 000; `JDBC_BENCH_SINK_ONLY=1` skips the source runs).
+//! Needs the Tansu broker and PostgreSQL (`scripts/setup-services.sh`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -334,7 +334,9 @@ async fn main() {
     );
 
     let mut best = 0f64;
-    for (label, max_rows, overrides) in STAGES {
+    // `JDBC_BENCH_SINK_ONLY=1`: the bare limits, then the sink runs only.
+    let sink_only = std::env::var("JDBC_BENCH_SINK_ONLY").is_ok_and(|v| v == "1");
+    for (label, max_rows, overrides) in STAGES.iter().filter(|_| !sink_only) {
         let prefix = format!("{}-", unique("jdbc-bench"));
         let topic = format!("{prefix}users");
         kafka.create_topic(&topic, 1).await;

@@ -28,6 +28,8 @@ use super::{struct_field, JdbcSinkTask, Layout, Source};
 
 /// The binary COPY signature, flags and header extension length.
 const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The COPY data of a run is padded to at least this many bytes (see [`finish_data`]).
+const MIN_COPY_BYTES: usize = 72 * 1024;
 /// Microseconds from 1970-01-01 to Postgres' epoch, 2000-01-01.
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// Days from 1970-01-01 to 2000-01-01.
@@ -366,15 +368,21 @@ impl JdbcSinkTask {
                 stages.used.push(run.layout);
             }
         }
-        let data: &[u8] = deduped.as_deref().unwrap_or(&run.buf);
+        let data = match deduped {
+            Some(mut d) => {
+                finish_data(&mut d);
+                d
+            }
+            None => {
+                finish_data(&mut run.buf);
+                std::mem::take(&mut run.buf)
+            }
+        };
         let mut copy = conn
             .copy_in_raw(&plan.copy_sql)
             .await
             .map_err(|e| ctx(pg_error(e)))?;
-        copy.send(data).await.map_err(|e| ctx(pg_error(e)))?;
-        copy.send(&(-1i16).to_be_bytes()[..])
-            .await
-            .map_err(|e| ctx(pg_error(e)))?;
+        copy.send(&data[..]).await.map_err(|e| ctx(pg_error(e)))?;
         copy.finish().await.map_err(|e| ctx(pg_error(e)))?;
         if let Some(stage) = &plan.upsert {
             sqlx::raw_sql(AssertSqlSafe(stage.merge_sql.clone()))
@@ -382,8 +390,13 @@ impl JdbcSinkTask {
                 .await
                 .map_err(|e| ctx(pg_error(e)))?;
         }
-        run.buf.clear();
-        Ok(run.buf)
+        let mut buf = if run.buf.capacity() >= data.capacity() {
+            run.buf
+        } else {
+            data
+        };
+        buf.clear();
+        Ok(buf)
     }
 
     /// Marks the staging tables created by a committed transaction as ready.
@@ -398,6 +411,25 @@ impl JdbcSinkTask {
                 s.ready = true;
             }
         }
+    }
+}
+
+/// Ends COPY data: appends the trailer, so that the data goes out in one write followed only
+/// by `CopyDone`, and pads small data to [`MIN_COPY_BYTES`] with header extension bytes
+/// (which Postgres skips).
+///
+/// sqlx does not set `TCP_NODELAY`, so `CopyDone`, a small write after the data, waits for
+/// the server to acknowledge the data. The server acknowledges at once when more than a
+/// segment is outstanding, but delays the acknowledgement (about 40 ms on Linux) of a single
+/// short segment; without the padding each COPY of a small run stalls that long (as did a
+/// separate trailer write).
+fn finish_data(buf: &mut Vec<u8>) {
+    buf.extend_from_slice(&(-1i16).to_be_bytes());
+    if buf.len() < MIN_COPY_BYTES {
+        let pad = MIN_COPY_BYTES - buf.len();
+        let ext = HEADER.len() - 4;
+        buf.splice(ext..ext, std::iter::repeat_n(0u8, pad));
+        buf[ext - 4..ext].copy_from_slice(&(pad as i32).to_be_bytes());
     }
 }
 
