@@ -11,18 +11,22 @@
 //!   RowBinaryWithDefaults, so a null in an optional field fails its record when the column is
 //!   not Nullable (logged once at start); everything else works on servers as old as 18.16.
 //! - **Batching.** Records are encoded as they arrive into one block per table and format
-//!   (per topic-partition too, unless `ignorePartitionsWhenBatching=true`). Blocks are
-//!   inserted after each `put` (or, with `bufferCount`, when `bufferCount` records,
-//!   `bufferBytes` bytes or `bufferFlushTime` ms have accumulated) and before every offset
-//!   commit. Blocks of different tables and partitions are inserted concurrently, at most
-//!   `maxConcurrentInserts` at a time (the official sink inserts one table after another).
+//!   (per topic-partition too, unless `ignorePartitionsWhenBatching=true`). Blocks are sent
+//!   after each `put` (or, with `bufferCount`, when `bufferCount` records, `bufferBytes` bytes
+//!   or `bufferFlushTime` ms have accumulated) and inserted in the background while the task
+//!   takes the next records; every insert has finished before an offset commit. Blocks of
+//!   different tables and partitions are in flight at once, at most `maxConcurrentInserts`
+//!   (the official sink inserts one table after another).
 //! - **Errors.** Transient failures (network, timeouts, overload, too many parts) are retried
 //!   `retryCount` times with backoff; then the partitions involved are rewound to their first
 //!   uninserted offset and redelivered, so an outage loses nothing. Offsets are only committed
 //!   for rows that are in ClickHouse. A record that cannot be encoded, or a row the server
 //!   rejects (found by splitting the block), goes to the errant-record reporter: with
 //!   `errors.tolerance=all` it is logged and dead-lettered and the rest is inserted.
-//! - **Exactly once** (`exactlyOnce=true`) without KeeperMap: see [`eos`].
+//!   Without `exactlyOnce`, delivery is at least once: rows redelivered after a failure (or
+//!   a crash before the offset commit) may be inserted again.
+//! - **Exactly once** (`exactlyOnce=true`) without KeeperMap: see [`eos`]. Its rounds are
+//!   inserted synchronously, one round per partition at a time.
 //! - **Debezium** (`debeziumCDCEnabled=true`): the envelope's `after` row (`before` for
 //!   deletes) is written, with `_version` (the source LSN, else `ts_ms`) and `is_deleted`
 //!   columns filled when the table has them — the layout ReplacingMergeTree(_version,
