@@ -24,7 +24,7 @@ pub enum ChType {
     Date,
     /// Date32: days since the epoch as Int32.
     Date32,
-    /// DateTime([tz]): seconds since the epoch as UInt32.
+    /// `DateTime` or `DateTime(tz)`: seconds since the epoch as UInt32.
     DateTime,
     /// DateTime64(precision[, tz]): ticks of 10^-precision s as Int64.
     DateTime64(u32),
