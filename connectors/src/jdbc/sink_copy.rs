@@ -427,7 +427,8 @@ fn finish_data(buf: &mut Vec<u8>) {
     buf.extend_from_slice(&(-1i16).to_be_bytes());
     if buf.len() < MIN_COPY_BYTES {
         let pad = MIN_COPY_BYTES - buf.len();
-        let ext = HEADER.len() - 4;
+        // The extension follows its length, the header's last field.
+        let ext = HEADER.len();
         buf.splice(ext..ext, std::iter::repeat_n(0u8, pad));
         buf[ext - 4..ext].copy_from_slice(&(pad as i32).to_be_bytes());
     }
@@ -664,6 +665,34 @@ mod tests {
         assert_eq!(numeric(10000, -4), want);
         // i128::MAX has 39 digits.
         assert_eq!(numeric(i128::MAX, 0).len(), 4 + 8 + 2 * 10);
+    }
+
+    #[test]
+    fn small_copy_data_is_padded_in_the_header_extension() {
+        let mut buf = HEADER.to_vec();
+        buf.extend_from_slice(&[0, 1, 0, 0, 0, 1, 7]);
+        finish_data(&mut buf);
+        assert_eq!(buf.len(), MIN_COPY_BYTES);
+        assert_eq!(&buf[..11], b"PGCOPY\n\xff\r\n\0", "signature");
+        assert_eq!(&buf[11..15], &[0; 4], "flags stay zero");
+        let pad = MIN_COPY_BYTES - HEADER.len() - 9;
+        assert_eq!(
+            &buf[15..19],
+            &(pad as i32).to_be_bytes(),
+            "extension length"
+        );
+        assert!(buf[19..19 + pad].iter().all(|&b| b == 0));
+        assert_eq!(
+            &buf[19 + pad..],
+            &[0, 1, 0, 0, 0, 1, 7, 0xff, 0xff],
+            "row, trailer"
+        );
+        // Large data only gets the trailer.
+        let mut big = HEADER.to_vec();
+        big.resize(MIN_COPY_BYTES, 0);
+        finish_data(&mut big);
+        assert_eq!(big.len(), MIN_COPY_BYTES + 2);
+        assert_eq!(&big[15..19], &[0; 4]);
     }
 
     #[test]
