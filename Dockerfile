@@ -7,6 +7,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# .git is not copied: pass the commit for `GET /` (docker build --build-arg FERRO_GIT_COMMIT=$(git rev-parse --short=12 HEAD)).
+ARG FERRO_GIT_COMMIT=unknown
+ENV FERRO_GIT_COMMIT=${FERRO_GIT_COMMIT}
 RUN cargo build --release --locked --bin ferroconnect \
     && strip target/release/ferroconnect
 

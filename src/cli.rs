@@ -54,5 +54,10 @@ pub struct LogArgs {
 }
 
 fn crate_version() -> &'static str {
-    concat!(env!("CARGO_PKG_VERSION"), " (Kafka Connect 4.2 compatible)")
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (commit ",
+        env!("FERRO_GIT_COMMIT"),
+        ", Kafka Connect 4.2 compatible)"
+    )
 }

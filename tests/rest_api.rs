@@ -18,7 +18,13 @@ async fn root_health_and_plugins_answer_like_the_jvm_worker() {
         "{:?}",
         root.body
     );
-    assert!(root.body["commit"].is_string());
+    // The commit the binary was built from (the build script runs `git rev-parse`).
+    let commit = root.body["commit"].as_str().unwrap_or_default();
+    assert!(
+        commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+        "GET / names the build commit: {:?}",
+        root.body
+    );
     assert!(
         root.body["kafka_cluster_id"].is_string(),
         "cluster id missing: {:?}",

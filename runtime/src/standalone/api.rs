@@ -18,9 +18,21 @@ use super::validation;
 /// `GET /` version: the Kafka Connect release whose REST API and formats we follow.
 pub const SERVER_VERSION: &str = "4.2.0-ferroconnect";
 
-/// The build commit (`FERRO_GIT_COMMIT` at build time), else `unknown`.
+static BUILD_COMMIT: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Records the commit the binary was built from (the binary's build script finds it).
+pub fn set_build_commit(commit: &'static str) {
+    let _ = BUILD_COMMIT.set(commit);
+}
+
+/// The build commit: what [`set_build_commit`] recorded, else `FERRO_GIT_COMMIT` at this
+/// crate's build time, else `unknown`.
 pub fn build_commit() -> &'static str {
-    option_env!("FERRO_GIT_COMMIT").unwrap_or("unknown")
+    BUILD_COMMIT
+        .get()
+        .copied()
+        .or(option_env!("FERRO_GIT_COMMIT"))
+        .unwrap_or("unknown")
 }
 
 fn not_found(name: &str) -> HerderError {

@@ -18,7 +18,7 @@ mod offsets;
 pub mod status;
 pub mod validation;
 
-pub use api::{build_commit, SERVER_VERSION};
+pub use api::{build_commit, set_build_commit, SERVER_VERSION};
 pub use herder::StandaloneHerder;
 pub use offsets::{parse_sink_offsets, parse_source_offsets, success_message};
 pub use status::{HerderLink, StatusStore};
