@@ -532,3 +532,31 @@ async fn exactly_once_on_a_server_without_dedup_tokens_fails_with_the_reason() {
         "the trace names the version needed and the server's: {trace}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_the_server_rejects_fails_the_task_without_tolerance() {
+    let ch = ClickHouseServer::start();
+    ch.query("CREATE TABLE strict (id UInt32) ENGINE = MergeTree ORDER BY id")
+        .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("strict", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let r = w
+        .create("ch-strict", sink_config(&ch, "strict", schemaless()))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    kafka
+        .produce("strict", &[(None, r#"{"id":"not a number"}"#)])
+        .await;
+    let status = wait_for("the task to fail", DEADLINE, || async {
+        let s = w.get("/connectors/ch-strict/status").await.body;
+        (s["tasks"][0]["state"] == "FAILED").then_some(s)
+    })
+    .await;
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(
+        trace.contains("Insert into ClickHouse failed") && trace.contains("Code:"),
+        "the trace carries ClickHouse's message: {trace}"
+    );
+}

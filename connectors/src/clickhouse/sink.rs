@@ -132,6 +132,9 @@ pub struct ClickHouseSinkTask {
     to_load: Vec<TopicPartition>,
     /// The block the last record went to (checked before the index).
     last_block: Option<(BlockKey, usize)>,
+    /// A permanent insert failure seen outside `put` (e.g. in `pre_commit`): the next `put`
+    /// fails the task with it.
+    fatal: Option<String>,
     /// Inserts sent but not yet answered, oldest first (at most `maxConcurrentInserts`).
     inflight: VecDeque<InFlight>,
     eos: Option<Eos>,
@@ -524,7 +527,14 @@ impl ClickHouseSinkTask {
             ctx.reset_offsets(resets);
         }
         tracing::warn!(error = %e.message, "ClickHouse insert failed; rewinding {} partition(s) for redelivery", parts.len());
-        ConnectError::retriable(format!("Insert into ClickHouse failed: {}", e.message))
+        let msg = format!("Insert into ClickHouse failed: {}", e.message);
+        if e.retriable {
+            return ConnectError::retriable(msg);
+        }
+        // A permanent error (a rejected row without errors.tolerance=all, a missing table,
+        // bad credentials): the task fails with it, now or at its next put.
+        self.fatal = Some(msg.clone());
+        ConnectError::other(msg)
     }
 
     /// Reads the server version (and sets up exactly-once state) once the server answers.
@@ -658,6 +668,9 @@ impl SinkTask for ClickHouseSinkTask {
     }
 
     async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        if let Some(msg) = &self.fatal {
+            return Err(ConnectError::other(msg.clone()));
+        }
         self.ensure_ready().await?;
         // Answers that came in since the last put: report rejected rows, rewind on failure.
         while self
