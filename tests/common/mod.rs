@@ -18,8 +18,9 @@ use serde_json::Value as Json;
 
 pub use ferroconnect_runtime::testkit::{free_port, Tansu};
 
-/// Default deadline for anything a test waits on.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+/// Default deadline for anything a test waits on: generous, because CI runs two tests at a
+/// time on two cores next to the brokers, databases and ClickHouse servers they start.
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Polls `check` until it returns `Some`, failing the test with `what` after `timeout`.
 pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
