@@ -275,9 +275,25 @@ impl ErrorHandler {
                 }
             }
         }
+        let tolerated = stage.tolerates_any() || err.is_retriable();
+        self.tolerate(stage, ctx, err, tolerated)
+            .await
+            .map(|()| None)
+    }
+
+    /// Counts, logs and applies `errors.tolerance` to a failure that is final: with
+    /// `errors.tolerance=all` (and `tolerable`) the record is skipped and dead-lettered,
+    /// otherwise the error is returned as "Tolerance exceeded".
+    async fn tolerate(
+        &self,
+        stage: Stage,
+        ctx: &ErrorContext<'_>,
+        err: ConnectError,
+        tolerable: bool,
+    ) -> ConnectResult<()> {
         self.metrics.errors.inc();
         self.log(stage, ctx, &err);
-        if !(self.tolerate_all && (stage.tolerates_any() || err.is_retriable())) {
+        if !(self.tolerate_all && tolerable) {
             return Err(tolerance_exceeded(err));
         }
         self.metrics.skipped.inc();
@@ -288,7 +304,7 @@ impl ErrorHandler {
                 return Err(e);
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     /// A record the task itself reported as unwritable (`ErrantRecordReporter.report`):
@@ -300,20 +316,7 @@ impl ErrorHandler {
         err: ConnectError,
     ) -> ConnectResult<()> {
         self.metrics.failures.inc();
-        self.metrics.errors.inc();
-        self.log(Stage::TaskPut, ctx, &err);
-        if !self.tolerate_all {
-            return Err(tolerance_exceeded(err));
-        }
-        self.metrics.skipped.inc();
-        if let (Some(dlq), Some(raw)) = (&self.dlq, ctx.raw) {
-            self.metrics.dlq_requests.inc();
-            if let Err(e) = self.send_to_dlq(dlq, raw, Stage::TaskPut, &err).await {
-                self.metrics.dlq_failures.inc();
-                return Err(e);
-            }
-        }
-        Ok(())
+        self.tolerate(Stage::TaskPut, ctx, err, true).await
     }
 
     fn log(&self, stage: Stage, ctx: &ErrorContext<'_>, err: &ConnectError) {
