@@ -184,17 +184,11 @@ pub fn encode_struct(
             out.truncate(start);
             return Err(format!(
                 "column {} ({}) of {}: {e}",
-                col.name,
-                type_label(ty),
-                table.qualified
+                col.name, col.type_name, table.qualified
             ));
         }
     }
     Ok(())
-}
-
-fn type_label(ty: &super::types::ChType) -> String {
-    format!("{ty:?}")
 }
 
 /// Appends one JSONEachRow line (schemaless maps, bypassed structs, Debezium extras added).

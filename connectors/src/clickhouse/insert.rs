@@ -11,7 +11,7 @@ use super::client::{ChClient, ChError};
 const NOT_ROW_ERRORS: &[u32] = &[60, 81, 192, 193, 194, 195, 497, 516];
 
 /// One block to send.
-pub struct Send {
+pub struct InsertJob {
     /// The INSERT statement.
     pub sql: std::sync::Arc<str>,
     /// The encoded rows.
@@ -30,7 +30,7 @@ pub struct Send {
 pub type Rejected = Vec<(usize, ChError)>;
 
 /// Sends `block` with up to `retries` retries of transient errors.
-pub async fn send(client: &ChClient, block: Send, retries: u32) -> Result<Rejected, ChError> {
+pub async fn send(client: &ChClient, block: InsertJob, retries: u32) -> Result<Rejected, ChError> {
     let mut rejected = Vec::new();
     let rows = block.row_ends.len();
     // Work list of row ranges, in order; a range that fails with a row error is split.

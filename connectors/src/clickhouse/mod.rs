@@ -35,6 +35,7 @@
 mod block;
 mod client;
 mod config;
+mod connector;
 mod datetime;
 pub mod eos;
 mod insert;
@@ -49,7 +50,8 @@ use ferroconnect_runtime::plugins::{ConnectorFactory, ConnectorPlugin, PluginReg
 
 pub use client::Features;
 pub use config::{sink_config_def, ClickHouseConfig, StringFormat};
-pub use sink::{ClickHouseSinkConnector, ClickHouseSinkTask};
+pub use connector::ClickHouseSinkConnector;
+pub use sink::ClickHouseSinkTask;
 pub use types::ChType;
 
 /// Java class name of the sink.

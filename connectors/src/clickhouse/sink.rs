@@ -1,4 +1,4 @@
-//! The connector and its task: records are routed to their table, encoded into per-table
+//! The sink task: records are routed to their table, encoded into per-table
 //! (or per-partition) blocks as they arrive, and the blocks are inserted concurrently when a
 //! buffer limit is reached and before every offset commit.
 
@@ -8,57 +8,18 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
-use ferroconnect_runtime::connector::{
-    Connector, ConnectorContext, ErrantRecordReporter, SinkConnector, SinkTask, SinkTaskContext,
-};
+use ferroconnect_runtime::config::ConfigMap;
+use ferroconnect_runtime::connector::{ErrantRecordReporter, SinkTask, SinkTaskContext};
 use ferroconnect_runtime::converter::{DecimalFormat, JsonConverter, JsonConverterConfig};
 use ferroconnect_runtime::data::{SinkRecord, TopicPartition, Value};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 
 use super::block::{self, Block, BlockKey, FormatKey};
 use super::client::{ChClient, ChError, Features};
-use super::config::{sink_config_def, ClickHouseConfig, StringFormat};
+use super::config::{ClickHouseConfig, StringFormat};
 use super::eos::{check_dedup, EosState, Range};
-use super::insert::{self, Send};
+use super::insert::{self, InsertJob};
 use super::table::Table;
-
-/// `com.clickhouse.kafka.connect.ClickHouseSinkConnector`.
-#[derive(Default)]
-pub struct ClickHouseSinkConnector {
-    config: ConfigMap,
-}
-
-#[async_trait]
-impl Connector for ClickHouseSinkConnector {
-    fn version(&self) -> String {
-        super::VERSION.to_string()
-    }
-    fn config_def(&self) -> ConfigDef {
-        sink_config_def()
-    }
-    async fn start(
-        &mut self,
-        config: ConfigMap,
-        _context: Arc<dyn ConnectorContext>,
-    ) -> ConnectResult<()> {
-        ClickHouseConfig::parse(&config).map_err(ConnectError::config)?;
-        self.config = config;
-        Ok(())
-    }
-    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
-        Ok(vec![self.config.clone(); max_tasks.max(1)])
-    }
-    async fn stop(&mut self) -> ConnectResult<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for ClickHouseSinkConnector {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(ClickHouseSinkTask::default())
-    }
-}
 
 /// Settings for inserts in text formats: fields without a column are skipped, and (on
 /// servers that have it) date-times are read in any common form.
@@ -130,6 +91,12 @@ pub struct ClickHouseSinkTask {
     taken: FastMap<TopicPartition, i64>,
     /// Assigned partitions whose exactly-once state is not read yet.
     to_load: Vec<TopicPartition>,
+    /// The layout of the last struct record: (its schema, its table, the layout).
+    last_layout: Option<(
+        ferroconnect_runtime::data::SchemaRef,
+        Arc<str>,
+        Arc<super::table::Layout>,
+    )>,
     /// The block the last record went to (checked before the index).
     last_block: Option<(BlockKey, usize)>,
     /// A permanent insert failure seen outside `put` (e.g. in `pre_commit`): the next `put`
@@ -201,15 +168,27 @@ impl ClickHouseSinkTask {
         let written = match row {
             Value::Null => return Ok(Ok(None)),
             Value::Struct(s) if !cfg.bypass_row_binary => {
-                let layout = match table.layout(
-                    s.schema(),
-                    cfg.debezium,
-                    features.row_binary_with_defaults,
-                    &cfg.date_formats,
-                    &mut self.next_layout,
-                ) {
-                    Ok(l) => l,
-                    Err(e) => return Ok(Err(e)),
+                // Records of a run share their schema: reuse the last layout without the
+                // table's lock.
+                let cached = self.last_layout.as_ref().filter(|(schema, key, _)| {
+                    Arc::ptr_eq(schema, s.schema()) && Arc::ptr_eq(key, &table.key)
+                });
+                let layout = match cached {
+                    Some((_, _, l)) => l.clone(),
+                    None => match table.layout(
+                        s.schema(),
+                        cfg.debezium,
+                        features.row_binary_with_defaults,
+                        &cfg.date_formats,
+                        &mut self.next_layout,
+                    ) {
+                        Ok(l) => {
+                            self.last_layout =
+                                Some((s.schema().clone(), table.key.clone(), l.clone()));
+                            l
+                        }
+                        Err(e) => return Ok(Err(e)),
+                    },
                 };
                 let i = self.block(&table.key, FormatKey::Layout(layout.id), partition, || {
                     layout.sql.clone()
@@ -392,7 +371,7 @@ impl ClickHouseSinkTask {
         let features = self.features.expect("task started");
         let mut failed: Option<ConnectError> = None;
         for (i, (_, b)) in take.iter_mut().enumerate() {
-            let send = Send {
+            let send = InsertJob {
                 sql: b.sql.clone(),
                 body: bytes::Bytes::from(std::mem::take(&mut b.body)),
                 row_ends: std::mem::take(&mut b.row_ends),
@@ -469,6 +448,7 @@ impl ClickHouseSinkTask {
             Err(e) => {
                 if matches!(e.code, Some(16) | Some(47)) {
                     self.tables.clear();
+                    self.last_layout = None;
                 }
                 Err(self.rewind_after_failure(&f.partitions, e))
             }

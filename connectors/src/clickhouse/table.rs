@@ -29,6 +29,8 @@ pub enum DefaultKind {
 pub struct Column {
     /// Column name.
     pub name: String,
+    /// Its type as the server names it (`Nullable(DateTime64(3, 'UTC'))`), for messages.
+    pub type_name: String,
     /// Its type (Err: a type the sink cannot write, with the type name).
     pub ty: Result<ChType, String>,
     /// Its default kind.
@@ -127,7 +129,12 @@ impl Table {
             };
             // Subcolumns of Nested appear as `n.a Array(T)`: they are plain columns here.
             let ty = ChType::parse(&type_name).map_err(|_| type_name.clone());
-            columns.push(Column { name, ty, default });
+            columns.push(Column {
+                name,
+                type_name,
+                ty,
+                default,
+            });
         }
         Ok(Table {
             key: qualified.as_str().into(),
