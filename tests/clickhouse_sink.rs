@@ -278,6 +278,8 @@ async fn seed_events_land_in_a_partitioned_replacing_merge_tree() {
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
     let mut json_events = schemaless();
     json_events["topic2TableMap"] = json!("seed_events=events");
+    // Partitions batched together (one block per table), as the official sink allows.
+    json_events["ignorePartitionsWhenBatching"] = json!("true");
     let r = w
         .create("ch-events", sink_config(&ch, "seed_events", json_events))
         .await;
@@ -390,6 +392,24 @@ async fn debezium_changes_with_deletes_collapse_in_replacing_merge_tree() {
         )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
+    // The same changes as JSONEachRow (bypassRowBinary) into a second table.
+    ch.query(
+        "CREATE TABLE customers_json (id Int32, name String, _version UInt64, is_deleted UInt8) \
+         ENGINE = ReplacingMergeTree(_version, is_deleted) ORDER BY id",
+    )
+    .expect("create customers_json");
+    let r = w
+        .create(
+            "ch-cdc-json",
+            sink_config(
+                &ch,
+                "cdc_customers",
+                json!({"debeziumCDCEnabled": "true", "bypassRowBinary": "true",
+                       "topic2TableMap": "cdc_customers=customers_json"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
     let changes = [
         debezium("c", None, Some((1, "ann")), 10),
         debezium("c", None, Some((2, "bob")), 11),
@@ -414,6 +434,15 @@ async fn debezium_changes_with_deletes_collapse_in_replacing_merge_tree() {
         DEADLINE,
     )
     .await;
+    for table in ["customers", "customers_json"] {
+        wait_query(
+            &ch,
+            &format!("SELECT id, name, _version FROM {table} FINAL ORDER BY id"),
+            "1\tanna\t12",
+            DEADLINE,
+        )
+        .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

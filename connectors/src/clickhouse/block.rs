@@ -200,18 +200,26 @@ pub fn encode_json(
     json: &JsonConverter,
 ) -> Result<(), String> {
     let start = block.body.len();
-    let written = match (cdc, row) {
-        (Some(x), Value::Map(entries)) => {
-            let mut entries = entries.clone();
-            entries.push((Value::String("_version".into()), Value::Int64(x.version)));
-            entries.push((
-                Value::String("is_deleted".into()),
-                Value::Int8(x.deleted as i8),
-            ));
-            json.write_connect_data(&mut block.body, None, &Value::Map(entries))
+    let written = json.write_connect_data(&mut block.body, schema, row);
+    // Debezium extras go into the written object itself (struct or map rows alike), without
+    // copying the row.
+    if let (Ok(true), Some(x)) = (&written, cdc) {
+        if block.body.last() != Some(&b'}') {
+            block.body.truncate(start);
+            return Err("a Debezium row must be a struct or a map".into());
         }
-        _ => json.write_connect_data(&mut block.body, schema, row),
-    };
+        block.body.pop();
+        if block.body.len() > start + 1 {
+            block.body.push(b',');
+        }
+        block.body.extend_from_slice(
+            format!(
+                "\"_version\":{},\"is_deleted\":{}}}",
+                x.version, x.deleted as u8
+            )
+            .as_bytes(),
+        );
+    }
     match written {
         Ok(true) => {
             block.body.push(b'\n');
