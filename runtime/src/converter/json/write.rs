@@ -28,55 +28,63 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// Appends a quoted JSON string. Non-ASCII text is copied as UTF-8; `"`, `\` and control
 /// characters are escaped (`\n`, `\t`, ... or `\u00XX` with upper-case hex, as Jackson does).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut start = 0;
-    // Eight bytes at a time (the last group padded): most groups need no escaping at all.
-    for (group, chunk) in bytes.chunks(8).enumerate() {
-        if !needs_escape(chunk) {
-            continue;
-        }
-        for (j, &b) in chunk.iter().enumerate() {
-            if b >= 0x80 {
-                continue;
-            }
-            let esc = ESCAPES[b as usize];
-            if esc == 0 {
-                continue;
-            }
-            let at = group * 8 + j;
-            out.extend_from_slice(&bytes[start..at]);
-            if esc == b'u' {
+    let mut at = next_escape(bytes, 0);
+    while at < bytes.len() {
+        let b = bytes[at];
+        out.extend_from_slice(&bytes[start..at]);
+        match ESCAPES[b as usize] {
+            b'u' => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
                 out.push(HEX[(b & 0xf) as usize]);
-            } else {
+            }
+            esc => {
                 out.push(b'\\');
                 out.push(esc);
             }
-            start = at + 1;
         }
+        start = at + 1;
+        at = next_escape(bytes, start);
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-/// True if any of up to eight bytes is a control character, `"` or `\` (bytes of multi-byte
-/// UTF-8 sequences never are).
-fn needs_escape(chunk: &[u8]) -> bool {
+/// The index of the first byte at or after `from` that needs escaping (a control character,
+/// `"` or `\`), or `bytes.len()`. Scans eight bytes per step; bytes of multi-byte UTF-8
+/// sequences never need escaping.
+fn next_escape(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(word) = bytes.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let hits = escape_mask(u64::from_le_bytes(*word));
+        if hits != 0 {
+            // The lowest flagged byte is always exact (borrows only run towards higher bytes).
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 && ESCAPES[b as usize] != 0 {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Flags (high bit of each byte) the bytes of `w` that are a control character, `"` or `\`.
+#[inline]
+fn escape_mask(w: u64) -> u64 {
     const LO: u64 = u64::from_ne_bytes([0x01; 8]);
     const HI: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Padding with a byte that never needs escaping.
-    let mut bytes = [b'a'; 8];
-    bytes[..chunk.len()].copy_from_slice(chunk);
-    let w = u64::from_ne_bytes(bytes);
-    // Exact "some byte is below n" tests (n <= 0x80), as in the classic bit-twiddling hacks.
+    // "Some byte is below n" (n <= 0x80), as in the classic bit-twiddling hacks.
     let below = |x: u64, n: u8| x.wrapping_sub(LO * n as u64) & !x & HI;
-    let control = below(w, 0x20);
-    let quote = below(w ^ (LO * b'"' as u64), 1);
-    let backslash = below(w ^ (LO * b'\\' as u64), 1);
-    control | quote | backslash != 0
+    below(w, 0x20) | below(w ^ (LO * b'"' as u64), 1) | below(w ^ (LO * b'\\' as u64), 1)
 }
 
 /// Appends a quoted standard Base64 string (with padding, no line breaks).
