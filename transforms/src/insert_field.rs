@@ -3,9 +3,11 @@
 //! in the new schema; `?` or no suffix makes it optional.
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
-use ferroconnect_runtime::data::{schemas, ConnectRecord, LogicalType, SchemaRef, Struct, Value};
+use ferroconnect_runtime::data::{schemas, ConnectRecord, LogicalType, SchemaRef, Value};
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
+
+use std::sync::Arc;
 
 use crate::util::cache::SchemaCache;
 use crate::util::config::{invalid, replace_null_key, Cfg};
@@ -100,6 +102,14 @@ impl InsertionSpec {
     }
 }
 
+/// What InsertField does to structs of one input schema.
+struct Plan {
+    /// The output schema: the input fields, then the inserted ones.
+    schema: SchemaRef,
+    /// True when some input field has a default (nulls may need replacing).
+    any_default: bool,
+}
+
 /// Inserts record metadata (`org.apache.kafka.connect.transforms.InsertField$Key|$Value`).
 pub struct InsertField {
     target: Target,
@@ -110,13 +120,13 @@ pub struct InsertField {
     static_field: Option<InsertionSpec>,
     static_value: String,
     replace_null_with_default: bool,
-    cache: SchemaCache<SchemaRef>,
+    cache: SchemaCache<Arc<Plan>>,
 }
 
 /// The Kafka offset of a record, known only for sink records; source records fail as they
 /// do in Kafka.
-fn sink_offset(record: &ConnectRecord) -> ConnectResult<i64> {
-    record.kafka_offset.ok_or_else(|| {
+fn sink_offset(kafka_offset: Option<i64>) -> ConnectResult<i64> {
+    kafka_offset.ok_or_else(|| {
         ConnectError::data(format!(
             "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
         ))
@@ -226,19 +236,37 @@ impl Transformation for InsertField {
         if self.target.value(record).is_null() {
             return Ok(true);
         }
-        let value = self.target.take_value(record);
-        if self.target.schema(record).is_none() {
-            let mut entries = require_map(value, PURPOSE)?;
+        let ConnectRecord {
+            topic,
+            kafka_partition,
+            kafka_offset,
+            timestamp,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            ..
+        } = record;
+        let (schema, value) = match self.target {
+            Target::Key => (key_schema, key),
+            Target::Value => (value_schema, value),
+        };
+        if schema.is_none() {
+            let mut entries = require_map(std::mem::take(value), PURPOSE)?;
             if let Some(f) = &self.topic {
-                map_put(&mut entries, &f.name, Value::String(record.topic.clone()));
+                map_put(&mut entries, &f.name, Value::String(topic.clone()));
             }
-            if let (Some(f), Some(p)) = (&self.partition, record.kafka_partition) {
+            if let (Some(f), Some(p)) = (&self.partition, *kafka_partition) {
                 map_put(&mut entries, &f.name, Value::Int32(p));
             }
             if let Some(f) = &self.offset {
-                map_put(&mut entries, &f.name, Value::Int64(sink_offset(record)?));
+                map_put(
+                    &mut entries,
+                    &f.name,
+                    Value::Int64(sink_offset(*kafka_offset)?),
+                );
             }
-            if let (Some(f), Some(ts)) = (&self.timestamp, record.timestamp) {
+            if let (Some(f), Some(ts)) = (&self.timestamp, *timestamp) {
                 map_put(&mut entries, &f.name, Value::Int64(ts));
             }
             if let Some(f) = &self.static_field {
@@ -248,39 +276,50 @@ impl Transformation for InsertField {
                     Value::String(self.static_value.clone()),
                 );
             }
-            self.target.set(record, None, Value::Map(entries));
+            *value = Value::Map(entries);
             return Ok(true);
         }
-        let st = require_struct(value, PURPOSE)?;
-        let schema = st.schema().clone();
-        let updated = self
-            .cache
-            .get_or_try_insert(&schema, || self.build_schema(&schema))?;
-        let mut values = st.into_values();
-        if self.replace_null_with_default {
-            for f in &schema.fields {
-                let v = take_field_value(&mut values, f, true);
-                values[f.index] = v;
-            }
-        }
-        values.reserve_exact(updated.fields.len() - schema.fields.len());
-        if self.topic.is_some() {
-            values.push(Value::String(record.topic.clone()));
-        }
-        if self.partition.is_some() {
-            values.push(record.kafka_partition.map_or(Value::Null, Value::Int32));
-        }
+        let Value::Struct(st) = value else {
+            return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
+        };
+        let plan = self.cache.get_or_try_insert(st.schema(), || {
+            let old = st.schema();
+            Ok(Arc::new(Plan {
+                schema: self.build_schema(old)?,
+                any_default: old.fields.iter().any(|f| f.schema.default.is_some()),
+            }))
+        })?;
+        let old = st.schema().clone();
+        let fill_defaults = self.replace_null_with_default && plan.any_default;
+        let mut offset = None;
         if self.offset.is_some() {
-            values.push(Value::Int64(sink_offset(record)?));
+            offset = Some(sink_offset(*kafka_offset)?);
         }
-        if self.timestamp.is_some() {
-            values.push(record.timestamp.map_or(Value::Null, Value::Int64));
-        }
-        if self.static_field.is_some() {
-            values.push(Value::String(self.static_value.clone()));
-        }
-        let st = Struct::from_values(updated.clone(), values)?;
-        self.target.set(record, Some(updated), Value::Struct(st));
+        st.reshape(plan.schema.clone(), |values| {
+            if fill_defaults {
+                for f in &old.fields {
+                    let v = take_field_value(values, f, true);
+                    values[f.index] = v;
+                }
+            }
+            values.reserve_exact(plan.schema.fields.len() - old.fields.len());
+            if self.topic.is_some() {
+                values.push(Value::String(topic.clone()));
+            }
+            if self.partition.is_some() {
+                values.push(kafka_partition.map_or(Value::Null, Value::Int32));
+            }
+            if let Some(o) = offset {
+                values.push(Value::Int64(o));
+            }
+            if self.timestamp.is_some() {
+                values.push(timestamp.map_or(Value::Null, Value::Int64));
+            }
+            if self.static_field.is_some() {
+                values.push(Value::String(self.static_value.clone()));
+            }
+        })?;
+        *schema = Some(plan.schema.clone());
         Ok(true)
     }
 }

@@ -209,10 +209,11 @@ impl MaskField {
         Ok(Value::Map(entries))
     }
 
-    fn apply_with_schema(&self, value: Value) -> ConnectResult<Value> {
-        let st = require_struct(value, PURPOSE)?;
-        let schema = st.schema().clone();
-        let plan = self.cache.get_or_try_insert(&schema, || {
+    /// Masks the listed fields of a struct where they lie. A string under a plain string
+    /// schema keeps its buffer and takes the replacement text (no allocation).
+    fn mask_struct(&self, st: &mut Struct) -> ConnectResult<()> {
+        let (schema, values) = st.schema_and_values_mut();
+        let plan = self.cache.get_or_try_insert(schema, || {
             Ok(Arc::new(Plan {
                 masked: schema
                     .fields
@@ -222,19 +223,29 @@ impl MaskField {
                 any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
             }))
         })?;
-        let mut values = st.into_values();
         let fill_defaults = self.replace_null_with_default && plan.any_default;
         for (field, &mask) in schema.fields.iter().zip(plan.masked.iter()) {
+            let slot = &mut values[field.index];
             if mask {
-                let v = take_field_value(&mut values, field, self.replace_null_with_default);
-                values[field.index] = self.masked(v, Some(&field.schema))?;
-            } else if fill_defaults && values[field.index].is_null() {
+                match slot {
+                    Value::String(s) if field.schema.name.is_none() => {
+                        s.clear();
+                        if let Some(r) = &self.replacement {
+                            s.push_str(&r.text);
+                        }
+                    }
+                    _ => {
+                        let v = take_field_value(values, field, self.replace_null_with_default);
+                        values[field.index] = self.masked(v, Some(&field.schema))?;
+                    }
+                }
+            } else if fill_defaults && slot.is_null() {
                 if let Some(d) = &field.schema.default {
-                    values[field.index] = d.clone();
+                    *slot = d.clone();
                 }
             }
         }
-        Ok(Value::Struct(Struct::from_values(schema, values)?))
+        Ok(())
     }
 }
 
@@ -244,13 +255,17 @@ impl Transformation for MaskField {
     }
 
     fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
-        let value = self.target.take_value(record);
-        let masked = if self.target.schema(record).is_none() {
-            self.apply_schemaless(value)?
-        } else {
-            self.apply_with_schema(value)?
-        };
-        *self.target.parts_mut(record).1 = masked;
+        let (schema, value) = self.target.parts_mut(record);
+        if schema.is_none() {
+            *value = self.apply_schemaless(std::mem::take(value))?;
+            return Ok(true);
+        }
+        match value {
+            Value::Struct(st) => self.mask_struct(st)?,
+            other => {
+                require_struct(std::mem::take(other), PURPOSE)?;
+            }
+        }
         Ok(true)
     }
 }

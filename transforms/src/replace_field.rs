@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
-use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Struct, Value};
+use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Value};
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::ConnectResult;
 
@@ -80,6 +80,18 @@ fn parse_renames(list: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// What ReplaceField does to structs of one input schema.
+struct Plan {
+    /// The output schema.
+    schema: SchemaRef,
+    /// For each output field, the index of its input field (ascending).
+    sources: Arc<[usize]>,
+    /// True when every input field is kept (renames only).
+    keeps_all: bool,
+    /// True when some input field has a default (nulls may need replacing).
+    any_default: bool,
+}
+
 /// Filters and renames fields (`org.apache.kafka.connect.transforms.ReplaceField$Key|$Value`).
 pub struct ReplaceField {
     target: Target,
@@ -87,7 +99,7 @@ pub struct ReplaceField {
     include: Vec<String>,
     renames: Vec<(String, String)>,
     replace_null_with_default: bool,
-    cache: SchemaCache<(SchemaRef, Arc<[usize]>)>,
+    cache: SchemaCache<Arc<Plan>>,
 }
 
 impl ReplaceField {
@@ -136,9 +148,9 @@ impl Transformation for ReplaceField {
         if self.target.value(record).is_null() {
             return Ok(true);
         }
-        let value = self.target.take_value(record);
-        if self.target.schema(record).is_none() {
-            let entries = require_map(value, PURPOSE)?;
+        let (schema, value) = self.target.parts_mut(record);
+        if schema.is_none() {
+            let entries = require_map(std::mem::take(value), PURPOSE)?;
             let out: Vec<(Value, Value)> = entries
                 .into_iter()
                 .filter_map(|(k, v)| {
@@ -154,13 +166,15 @@ impl Transformation for ReplaceField {
                     }
                 })
                 .collect();
-            self.target.set(record, None, Value::Map(out));
+            *value = Value::Map(out);
             return Ok(true);
         }
-        let st = require_struct(value, PURPOSE)?;
-        let schema = st.schema().clone();
-        let (updated, sources) = self.cache.get_or_try_insert(&schema, || {
-            let mut s = struct_like(&schema);
+        let Value::Struct(st) = value else {
+            return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
+        };
+        let plan = self.cache.get_or_try_insert(st.schema(), || {
+            let schema = st.schema();
+            let mut s = struct_like(schema);
             let mut sources = Vec::new();
             for f in &schema.fields {
                 if self.keep(&f.name) {
@@ -168,21 +182,29 @@ impl Transformation for ReplaceField {
                     sources.push(f.index);
                 }
             }
-            Ok((s.into_ref(), sources.into()))
+            Ok(Arc::new(Plan {
+                keeps_all: sources.len() == schema.fields.len(),
+                any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
+                schema: s.into_ref(),
+                sources: sources.into(),
+            }))
         })?;
-        let mut values = st.into_values();
-        // Compact the kept values to the front of the same vector (sources ascend).
-        for (slot, &i) in sources.iter().enumerate() {
-            let v = take_field_value(
-                &mut values,
-                &schema.fields[i],
-                self.replace_null_with_default,
-            );
-            values[slot] = v;
+        let fill_defaults = self.replace_null_with_default && plan.any_default;
+        if plan.keeps_all && !fill_defaults {
+            // Renames only: the values stay where they are.
+            st.reshape(plan.schema.clone(), |_| ())?;
+        } else {
+            let old = st.schema().clone();
+            st.reshape(plan.schema.clone(), |values| {
+                // Compact the kept values to the front of the same vector (sources ascend).
+                for (slot, &i) in plan.sources.iter().enumerate() {
+                    let v = take_field_value(values, &old.fields[i], fill_defaults);
+                    values[slot] = v;
+                }
+                values.truncate(plan.sources.len());
+            })?;
         }
-        values.truncate(sources.len());
-        let st = Struct::from_values(updated.clone(), values)?;
-        self.target.set(record, Some(updated), Value::Struct(st));
+        *schema = Some(plan.schema.clone());
         Ok(true)
     }
 }

@@ -324,6 +324,37 @@ impl Struct {
         self.values
     }
 
+    /// The values in field order, to change in place (the schema stays as it is).
+    pub fn values_mut(&mut self) -> &mut [Value] {
+        &mut self.values
+    }
+
+    /// The schema and the values to change in place, borrowed together.
+    pub fn schema_and_values_mut(&mut self) -> (&SchemaRef, &mut [Value]) {
+        (&self.schema, &mut self.values)
+    }
+
+    /// Gives the struct a new schema, letting `reshape` rearrange, add or drop values in
+    /// place first (no new struct, no new vector unless it must grow). Fails, leaving the
+    /// struct with its old schema and whatever `reshape` left, if the count of values then
+    /// differs from the new schema's fields.
+    pub fn reshape(
+        &mut self,
+        schema: SchemaRef,
+        reshape: impl FnOnce(&mut Vec<Value>),
+    ) -> Result<(), DataError> {
+        reshape(&mut self.values);
+        if self.values.len() != schema.fields.len() {
+            return Err(DataError::new(format!(
+                "Struct has {} fields but {} values were given",
+                schema.fields.len(),
+                self.values.len()
+            )));
+        }
+        self.schema = schema;
+        Ok(())
+    }
+
     /// The field definition by name.
     pub fn field(&self, name: &str) -> Result<&Field, DataError> {
         self.schema
@@ -498,5 +529,28 @@ mod tests {
         }
         assert_eq!(Decimal::parse("1e2").unwrap(), Decimal::new(100, 0));
         assert!(Decimal::parse("1.2.3").is_err());
+    }
+
+    #[test]
+    fn reshape_swaps_the_schema_only_when_the_values_fit_it() {
+        use crate::data::{schemas, SchemaBuilder};
+        let one = SchemaBuilder::struct_()
+            .field("a", schemas::int32())
+            .build_ref();
+        let two = SchemaBuilder::struct_()
+            .field("a", schemas::int32())
+            .field("b", schemas::string())
+            .build_ref();
+        let mut st = Struct::from_values(one.clone(), vec![Value::Int32(1)]).unwrap();
+        st.reshape(two.clone(), |v| v.push(Value::from("x")))
+            .unwrap();
+        assert!(std::sync::Arc::ptr_eq(st.schema(), &two));
+        assert_eq!(st.values(), &[Value::Int32(1), Value::from("x")]);
+        let err = st.reshape(one, |_| ()).unwrap_err();
+        assert!(
+            err.to_string().contains("Struct has 1 fields but 2 values"),
+            "{err}"
+        );
+        assert!(std::sync::Arc::ptr_eq(st.schema(), &two));
     }
 }
