@@ -7,7 +7,8 @@ use ferroconnect_runtime::config::{
 };
 
 use super::conn::{parse_url, ConnInfo};
-use super::types::NumericMapping;
+use super::time::{DbZone, Granularity, GRANULARITY_VALUES};
+use super::types::{Decoding, NumericMapping};
 
 /// How rows are selected on each poll (`mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,9 @@ impl Mode {
         matches!(self, Mode::Timestamp | Mode::TimestampIncrementing)
     }
 }
+
+/// Config key of the masked query (Confluent's `query.masked`, a password-type key).
+pub const QUERY_MASKED_CONFIG: &str = "query.masked";
 
 /// Task config key holding the task's tables as a JSON array of `schema.table` pairs.
 pub const TABLES_CONFIG: &str = "tables";
@@ -89,7 +93,8 @@ pub fn source_config_def() -> ConfigDef {
         .define(key("catalog.pattern", String, Some(""), "Catalog pattern (ignored: PostgreSQL has one catalog per connection)."))
         .define(key("table.types", List, Some("TABLE"), "Table types to copy: TABLE, VIEW, MATERIALIZED VIEW, FOREIGN TABLE, PARTITIONED TABLE."))
         .define(key("query", String, Some(""), "A custom SELECT instead of tables; the mode's WHERE clause is appended."))
-        .define(key("query.suffix", String, Some(""), "Appended to the generated query."))
+        .define(key(QUERY_MASKED_CONFIG, Password, Some(""), "Same as 'query', but the query is a secret: shown as [hidden] by the REST API and never written to logs or task error traces (Postgres errors keep only their SQLSTATE). Only one of query and query.masked may be set. Ferroconnect also accepts true/false here, masking the 'query' value."))
+        .define(key("query.suffix", String, Some(""), "Appended (after a space) to the generated query, e.g. a locking or planner hint."))
         .define(key("query.retry.attempts", Int, Some("-1"), "How many times a failed query is retried (after reconnecting) before the task fails; -1: forever."))
         .define(key("topic.prefix", String, Some(""), "Prefix of the topic names (the topic itself in query mode)."))
         .define(key("poll.interval.ms", Int, Some("5000"), "Pause between polls of each table.").at_least(1))
@@ -100,7 +105,16 @@ pub fn source_config_def() -> ConfigDef {
                 Some(_) => Ok(()),
                 None => Err("must be one of none, precision_only, best_fit, best_fit_eager_double".into()),
             }))
-        .define(key("db.timezone", String, Some("UTC"), "Time zone of timestamp columns without time zone (only UTC is supported)."))
+        .define(key("db.timezone", String, Some("UTC"), "IANA time zone (e.g. Europe/Moscow) in which timestamp columns without time zone hold their wall-clock times: values are read as instants in this zone, and timestamp-mode bounds and offsets compare them as such.")
+            .validate_with(|_k, v| match DbZone::parse(v) {
+                Some(_) => Ok(()),
+                None => Err("Invalid time zone identifier (expected an IANA name such as Europe/Moscow)".into()),
+            }))
+        .define(key("timestamp.granularity", String, Some("connect_logical"), "How timestamp columns appear in records: connect_logical (Connect Timestamp, epoch ms), micros_long / nanos_long (int64 epoch µs / ns), micros_string / nanos_string (the same as strings), micros_iso_datetime_string / nanos_iso_datetime_string (yyyy-MM-ddTHH:mm:ss.SSSSSS[SSS] in db.timezone). Offsets are the same for all.")
+            .validate_with(|_k, v| match Granularity::parse(v) {
+                Some(_) => Ok(()),
+                None => Err(format!("must be one of {GRANULARITY_VALUES}")),
+            }))
         .define(key("quote.sql.identifiers", String, Some("ALWAYS"), "Identifiers are always quoted."))
 }
 
@@ -137,8 +151,11 @@ pub struct SourceConfig {
     pub schema_pattern: String,
     /// `table.types`.
     pub table_types: Vec<String>,
-    /// `query` (empty = table mode).
+    /// `query` or `query.masked` (empty = table mode).
     pub query: String,
+    /// The query came from `query.masked` (or `query.masked=true`): it is never logged, and
+    /// database errors of its querier keep only their SQLSTATE.
+    pub query_masked: bool,
     /// `query.suffix`.
     pub query_suffix: String,
     /// `query.retry.attempts` (-1 = forever).
@@ -153,6 +170,10 @@ pub struct SourceConfig {
     pub table_poll_interval: Duration,
     /// `numeric.mapping`.
     pub numeric_mapping: NumericMapping,
+    /// `db.timezone`.
+    pub zone: DbZone,
+    /// `timestamp.granularity`.
+    pub granularity: Granularity,
 }
 
 impl SourceConfig {
@@ -177,7 +198,7 @@ impl SourceConfig {
                 "timestamp.column.name is required in mode '{mode_raw}'"
             ));
         }
-        let query = r.string("query")?.trim().to_string();
+        let (query, query_masked) = parse_query(&r)?;
         let whitelist = r.list("table.whitelist")?;
         let blacklist = r.list("table.blacklist")?;
         let include = r.list("table.include.list")?;
@@ -197,12 +218,15 @@ impl SourceConfig {
                 .map_err(|e| format!("Invalid regular expression '{re}' in table.include.list/table.exclude.list: {e}"))?;
         }
         let tz = r.string("db.timezone")?;
-        if !matches!(tz.trim(), "UTC" | "Etc/UTC" | "GMT" | "Z" | "") {
-            tracing::warn!(
-                db_timezone = %tz,
-                "db.timezone other than UTC is not supported: timestamp columns without time zone are read as UTC"
-            );
-        }
+        let zone = DbZone::parse(&tz).ok_or_else(|| {
+            format!(
+                "Invalid value {tz} for configuration db.timezone: Invalid time zone identifier"
+            )
+        })?;
+        let granularity =
+            Granularity::parse(&r.string("timestamp.granularity")?).unwrap_or_default();
+        let mut conn = conn;
+        conn.time_zone = zone.name().to_string();
         let initial = r.string("timestamp.initial")?;
         Ok(SourceConfig {
             conn,
@@ -225,6 +249,7 @@ impl SourceConfig {
             schema_pattern: r.string("schema.pattern")?.trim().to_string(),
             table_types: r.list("table.types")?,
             query,
+            query_masked,
             query_suffix: r.string("query.suffix")?,
             query_retry_attempts: r.long("query.retry.attempts")?,
             topic_prefix: r.string("topic.prefix")?,
@@ -235,8 +260,49 @@ impl SourceConfig {
             ),
             numeric_mapping: NumericMapping::parse(&r.string("numeric.mapping")?)
                 .unwrap_or(NumericMapping::None),
+            zone,
+            granularity,
         })
     }
+
+    /// How result columns become Connect values.
+    pub fn decoding(&self) -> Decoding {
+        Decoding {
+            mapping: self.numeric_mapping,
+            zone: self.zone,
+            granularity: self.granularity,
+        }
+    }
+
+    /// `sql` as it may be logged: `<redacted>` when the query is masked.
+    pub fn loggable<'a>(&self, sql: &'a str) -> &'a str {
+        if self.query_masked {
+            REDACTED
+        } else {
+            sql
+        }
+    }
+}
+
+/// What replaces a masked query (and the text of database errors about it) in logs and traces.
+pub const REDACTED: &str = "<redacted>";
+
+/// The custom query and whether it is masked, from `query` and `query.masked`.
+fn parse_query(r: &ConfigReader<'_>) -> Result<(String, bool), String> {
+    let query = r.string("query")?.trim().to_string();
+    let masked = r.string(QUERY_MASKED_CONFIG)?.trim().to_string();
+    if masked.eq_ignore_ascii_case("true") || masked.eq_ignore_ascii_case("false") {
+        return Ok((query, masked.eq_ignore_ascii_case("true")));
+    }
+    if masked.is_empty() {
+        return Ok((query, false));
+    }
+    if !query.is_empty() {
+        return Err(format!(
+            "Both 'query' and '{QUERY_MASKED_CONFIG}' configs cannot be set at the same time; use only one of them"
+        ));
+    }
+    Ok((masked, true))
 }
 
 #[cfg(test)]
@@ -282,5 +348,69 @@ mod tests {
         m.insert("table.blacklist".into(), "b".into());
         let err = SourceConfig::parse(&m).unwrap_err();
         assert!(err.contains("table.blacklist"), "{err}");
+    }
+
+    #[test]
+    fn zone_granularity_and_masked_query_parse_with_errors_naming_the_key() {
+        let base = [
+            ("connection.url", "jdbc:postgresql://h/db"),
+            ("mode", "bulk"),
+        ];
+        let c = SourceConfig::parse(&map(&base)).unwrap();
+        assert_eq!(c.zone, DbZone::UTC);
+        assert_eq!(c.conn.time_zone, "UTC");
+        assert_eq!(c.granularity, Granularity::ConnectLogical);
+        assert!(!c.query_masked);
+
+        let mut m = map(&base);
+        m.insert("db.timezone".into(), "Europe/Moscow".into());
+        m.insert(
+            "timestamp.granularity".into(),
+            "nanos_iso_datetime_string".into(),
+        );
+        let c = SourceConfig::parse(&m).unwrap();
+        assert_eq!(c.conn.time_zone, "Europe/Moscow");
+        assert_eq!(c.granularity, Granularity::NanosIsoDatetimeString);
+
+        m.insert("db.timezone".into(), "Europe/Atlantis".into());
+        let err = SourceConfig::parse(&m).unwrap_err();
+        assert!(err.contains("db.timezone"), "{err}");
+        m.insert("db.timezone".into(), "UTC".into());
+        m.insert("timestamp.granularity".into(), "millis".into());
+        let err = SourceConfig::parse(&m).unwrap_err();
+        assert!(err.contains("timestamp.granularity"), "{err}");
+
+        // query.masked holds the query (Confluent), or true/false to mask `query`.
+        let mut m = map(&base);
+        m.insert(QUERY_MASKED_CONFIG.into(), "SELECT * FROM secret_t".into());
+        let c = SourceConfig::parse(&m).unwrap();
+        assert_eq!(
+            (c.query.as_str(), c.query_masked),
+            ("SELECT * FROM secret_t", true)
+        );
+        assert_eq!(c.loggable("SELECT * FROM secret_t WHERE x"), REDACTED);
+        m.insert("query".into(), "SELECT 1".into());
+        let err = SourceConfig::parse(&m).unwrap_err();
+        assert!(
+            err.contains("'query'") && err.contains("query.masked"),
+            "{err}"
+        );
+        assert!(!err.contains("secret_t"), "{err}");
+        m.insert(QUERY_MASKED_CONFIG.into(), "true".into());
+        let c = SourceConfig::parse(&m).unwrap();
+        assert_eq!((c.query.as_str(), c.query_masked), ("SELECT 1", true));
+        m.insert(QUERY_MASKED_CONFIG.into(), "false".into());
+        let c = SourceConfig::parse(&m).unwrap();
+        assert!(!c.query_masked);
+        assert_eq!(c.loggable("SELECT 1"), "SELECT 1");
+        // The REST API shows the masked query as [hidden].
+        let mut m = map(&base);
+        m.insert(QUERY_MASKED_CONFIG.into(), "SELECT * FROM secret_t".into());
+        let shown = source_config_def()
+            .validate(&m)
+            .into_iter()
+            .find(|v| v.name == QUERY_MASKED_CONFIG)
+            .unwrap();
+        assert_eq!(shown.value.as_deref(), Some("[hidden]"));
     }
 }

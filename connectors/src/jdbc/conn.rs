@@ -26,6 +26,9 @@ pub struct ConnInfo {
     pub user: Option<String>,
     /// Password, if any.
     pub password: Option<String>,
+    /// The session's `TimeZone` (`db.timezone`; UTC unless set by the connector's config), so
+    /// that Postgres converts between `timestamp` and `timestamptz` in that zone.
+    pub time_zone: String,
 }
 
 /// Parses a PostgreSQL JDBC URL; `connection.user`/`connection.password` override the URL's.
@@ -66,6 +69,7 @@ pub fn parse_url(
         database: percent_decode(database),
         user: None,
         password: None,
+        time_zone: "UTC".to_string(),
     };
     if info.database.is_empty() {
         return Err(format!("connection.url '{url}' names no database"));
@@ -110,14 +114,14 @@ fn percent_decode(s: &str) -> String {
 }
 
 impl ConnInfo {
-    /// sqlx options: session time zone UTC, the connectors' application name.
+    /// sqlx options: session time zone `time_zone`, the connectors' application name.
     pub fn options(&self, application_name: &str) -> PgConnectOptions {
         let mut o = PgConnectOptions::new_without_pgpass()
             .host(&self.host)
             .port(self.port)
             .database(&self.database)
             .application_name(application_name)
-            .options([("TimeZone", "UTC")]);
+            .options([("TimeZone", self.time_zone.as_str())]);
         if let Some(u) = &self.user {
             o = o.username(u);
         }

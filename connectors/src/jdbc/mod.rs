@@ -53,6 +53,7 @@ mod sink_config;
 mod sink_sql;
 mod source;
 mod table;
+mod time;
 mod types;
 
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::config::{Mode, SourceConfig};
 use super::table::{autoincrement_column, column_meta, quote_ident, TableId};
-use super::types::{decode, micros_to_millis, timestamp_micros, PgKind};
+use super::types::{decode, micros_to_millis, timestamp_micros, Decoding, NumericMapping, PgKind};
 
 /// Offset key of the incrementing column's last value.
 pub const INCREMENTING_FIELD: &str = "incrementing";
@@ -74,8 +74,9 @@ struct Plan {
     schema: SchemaRef,
     /// (result column index, kind) per struct field.
     fields: Vec<(usize, PgKind)>,
-    /// Result column indexes of the timestamp columns, in COALESCE order.
-    ts_cols: Vec<usize>,
+    /// Result column indexes of the timestamp columns, in COALESCE order, and whether each is
+    /// a `timestamp` without time zone (a wall-clock time in `db.timezone`).
+    ts_cols: Vec<(usize, bool)>,
     /// Result column index of the incrementing column.
     inc_col: Option<(usize, PgKind)>,
     /// Type oids of all result columns, to notice a changed table.
@@ -357,8 +358,9 @@ impl Querier {
             .await
             .map_err(|e| {
                 ConnectError::other(format!(
-                    "Failed to prepare the query of {}: {e}",
-                    self.label
+                    "Failed to prepare the query of {}: {}",
+                    self.label,
+                    db_error(&e, cfg.query_masked)
                 ))
             })?;
         use sqlx::Statement;
@@ -390,7 +392,7 @@ impl Querier {
             };
             let not_null = m.is_some_and(|m| m.not_null);
             kinds.insert(c.name().to_string(), (i, kind.clone(), not_null));
-            builder = builder.field(c.name(), kind.schema(!not_null, cfg.numeric_mapping));
+            builder = builder.field(c.name(), kind.schema(!not_null, &cfg.decoding()));
             fields.push((i, kind));
         }
         let mut ts_cols = Vec::new();
@@ -418,7 +420,7 @@ impl Querier {
                         self.label
                     )));
                 }
-                ts_cols.push(*i);
+                ts_cols.push((*i, *kind == PgKind::Timestamp));
             }
         }
         let inc_col = match &self.inc_column {
@@ -482,18 +484,25 @@ impl Querier {
             Ok(p) => p,
             Err(e) => return Err((conn, e)),
         };
-        tracing::debug!(table = %self.label, %sql, ?params, "Querying");
+        tracing::debug!(table = %self.label, sql = cfg.loggable(&sql), ?params, "Querying");
         let chunk = cfg.batch_max_rows.clamp(1, CHUNK_ROWS);
         let (tx, rx) = mpsc::channel(4);
         let mode = cfg.mode;
-        let mapping = cfg.numeric_mapping;
+        let dec = cfg.decoding();
+        let masked = cfg.query_masked;
         let label = self.label.clone();
         let handle = tokio::spawn(async move {
             let mut q = sqlx::query::<_>(AssertSqlSafe(sql));
             for p in params {
                 q = q.bind(p);
             }
-            if let Err(e) = stream_rows(&mut conn, q, &plan, mode, mapping, chunk, &tx).await {
+            let read = Reading {
+                mode,
+                dec,
+                masked,
+                chunk,
+            };
+            if let Err(e) = stream_rows(&mut conn, q, &plan, read, &tx).await {
                 let _ = tx
                     .send(Msg::Failed(format!("Failed to read {label}: {e}")))
                     .await;
@@ -603,19 +612,48 @@ impl Querier {
     }
 }
 
+/// A database error's text for a message; only its SQLSTATE when the query is masked (the
+/// text may quote the query or row values).
+fn db_error(e: &sqlx::Error, masked: bool) -> String {
+    if !masked {
+        return e.to_string();
+    }
+    let state = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "null".into());
+    format!("{} [SQLState={state}]", super::config::REDACTED)
+}
+
+/// How a running query reads its rows.
+#[derive(Clone, Copy)]
+struct Reading {
+    mode: Mode,
+    dec: Decoding,
+    /// The query is masked: database errors keep only their SQLSTATE.
+    masked: bool,
+    /// Rows per channel message.
+    chunk: usize,
+}
+
 async fn stream_rows<'q>(
     conn: &mut PgConnection,
     q: sqlx::query::Query<'q, sqlx::Postgres, PgArguments>,
     plan: &Plan,
-    mode: Mode,
-    mapping: super::types::NumericMapping,
-    chunk: usize,
+    read: Reading,
     tx: &mpsc::Sender<Msg>,
 ) -> Result<(), String> {
+    let Reading {
+        mode,
+        dec,
+        masked,
+        chunk,
+    } = read;
     let mut stream = q.fetch(conn);
     let mut batch: Vec<Row_> = Vec::with_capacity(chunk);
-    while let Some(row) = stream.try_next().await.map_err(|e| e.to_string())? {
-        let r = decode_row(&row, plan, mapping)?;
+    while let Some(row) = stream.try_next().await.map_err(|e| db_error(&e, masked))? {
+        let r = decode_row(&row, plan, &dec)?;
         if mode == Mode::Timestamp {
             // The previous row's timestamp group is complete once a later timestamp appears.
             if let Some(prev) = batch.last_mut() {
@@ -639,11 +677,7 @@ async fn stream_rows<'q>(
     Ok(())
 }
 
-fn decode_row(
-    row: &PgRow,
-    plan: &Plan,
-    mapping: super::types::NumericMapping,
-) -> Result<Row_, String> {
+fn decode_row(row: &PgRow, plan: &Plan, dec: &Decoding) -> Result<Row_, String> {
     if row.columns().len() != plan.oids.len()
         || row
             .columns()
@@ -665,28 +699,37 @@ fn decode_row(
     for (i, kind) in &plan.fields {
         values.push(match raw(*i)? {
             None => Value::Null,
-            Some(b) => decode(kind, b, mapping)
+            Some(b) => decode(kind, b, dec)
                 .map_err(|e| format!("column '{}': {e}", row.columns()[*i].name()))?,
         });
     }
     let mut ts = None;
-    for i in &plan.ts_cols {
-        if let Some(b) = raw(*i)? {
-            ts = Some(timestamp_micros(b)?);
+    for &(i, wall_clock) in &plan.ts_cols {
+        if let Some(b) = raw(i)? {
+            let micros = timestamp_micros(b)?;
+            ts = Some(if wall_clock {
+                dec.zone.local_to_utc(micros)
+            } else {
+                micros
+            });
             break;
         }
     }
     let inc = match &plan.inc_col {
         Some((i, kind)) => match raw(*i)? {
             None => None,
-            Some(b) => decode(kind, b, super::types::NumericMapping::PrecisionOnly)?
-                .as_i64()
-                .or_else(
-                    || match decode(kind, b, super::types::NumericMapping::None) {
-                        Ok(Value::Decimal(d)) if d.scale == 0 => i64::try_from(d.unscaled).ok(),
-                        _ => None,
-                    },
-                ),
+            Some(b) => decode(
+                kind,
+                b,
+                &Decoding::with_mapping(NumericMapping::PrecisionOnly),
+            )?
+            .as_i64()
+            .or_else(|| {
+                match decode(kind, b, &Decoding::with_mapping(NumericMapping::None)) {
+                    Ok(Value::Decimal(d)) if d.scale == 0 => i64::try_from(d.unscaled).ok(),
+                    _ => None,
+                }
+            }),
         },
         None => None,
     };

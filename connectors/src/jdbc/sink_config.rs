@@ -8,6 +8,7 @@ use ferroconnect_runtime::config::{
 
 use super::conn::{parse_url, ConnInfo};
 use super::table::quote_ident;
+use super::time::DbZone;
 
 /// How records are written (`insert.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,12 +159,22 @@ pub fn sink_config_def() -> ConfigDef {
             )
             .at_least(0),
         )
-        .define(key(
-            "db.timezone",
-            String,
-            Some("UTC"),
-            "Time zone of timestamp columns without time zone (only UTC is supported).",
-        ))
+        .define(
+            key(
+                "db.timezone",
+                String,
+                Some("UTC"),
+                "IANA time zone (e.g. Europe/Moscow) of timestamp columns without time zone: \
+                 Connect Timestamps are written into them as wall-clock times in this zone.",
+            )
+            .validate_with(|_k, v| match DbZone::parse(v) {
+                Some(_) => Ok(()),
+                None => Err(
+                    "Invalid time zone identifier (expected an IANA name such as Europe/Moscow)"
+                        .into(),
+                ),
+            }),
+        )
         .define(key(
             "quote.sql.identifiers",
             String,
@@ -212,6 +223,8 @@ pub struct SinkConfig {
     pub max_retries: u32,
     /// `retry.backoff.ms`.
     pub retry_backoff: Duration,
+    /// `db.timezone`.
+    pub zone: DbZone,
     /// `exactly.once`: the offsets table (quoted) and the connector name, when on.
     pub exactly_once: Option<(String, String)>,
 }
@@ -223,7 +236,7 @@ impl SinkConfig {
         def.check(map)?;
         let r = ConfigReader::new(&def, map);
         let opt = |k: &str| r.opt_string(k).filter(|s| !s.is_empty());
-        let conn = parse_url(
+        let mut conn = parse_url(
             &r.string("connection.url")?,
             opt("connection.user").as_deref(),
             opt("connection.password").as_deref(),
@@ -254,6 +267,13 @@ impl SinkConfig {
                 r.string("insert.mode")?
             ));
         }
+        let tz = r.string("db.timezone")?;
+        let zone = DbZone::parse(&tz).ok_or_else(|| {
+            format!(
+                "Invalid value {tz} for configuration db.timezone: Invalid time zone identifier"
+            )
+        })?;
+        conn.time_zone = zone.name().to_string();
         let pk_fields = r.list("pk.fields")?;
         if pk_mode == PkMode::Kafka && !pk_fields.is_empty() && pk_fields.len() != 3 {
             return Err("pk.fields with pk.mode=kafka must name exactly 3 columns (topic, partition, offset)".into());
@@ -273,6 +293,7 @@ impl SinkConfig {
             auto_evolve: r.boolean("auto.evolve")?,
             max_retries: r.long("max.retries")?.clamp(0, u32::MAX as i64) as u32,
             retry_backoff: Duration::from_millis(r.long("retry.backoff.ms")?.max(0) as u64),
+            zone,
             exactly_once: if r.boolean(EXACTLY_ONCE_CONFIG)? {
                 let table = r.string(OFFSETS_TABLE_CONFIG)?;
                 let table = match table.split_once('.') {
@@ -307,5 +328,15 @@ mod tests {
         assert!(err.contains("record_key"), "{err}");
         let err = SinkConfig::parse(&map(&[url, ("insert.mode", "merge")])).unwrap_err();
         assert!(err.contains("insert.mode"), "{err}");
+    }
+
+    #[test]
+    fn db_timezone_sets_the_session_zone_and_unknown_zones_are_named() {
+        let url = ("connection.url", "jdbc:postgresql://h/db");
+        let c = SinkConfig::parse(&map(&[url, ("db.timezone", "Asia/Tokyo")])).unwrap();
+        assert_eq!(c.zone, DbZone::parse("Asia/Tokyo").unwrap());
+        assert_eq!(c.conn.time_zone, "Asia/Tokyo");
+        let err = SinkConfig::parse(&map(&[url, ("db.timezone", "Nowhere/Else")])).unwrap_err();
+        assert!(err.contains("db.timezone"), "{err}");
     }
 }

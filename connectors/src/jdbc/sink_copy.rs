@@ -23,6 +23,7 @@ use sqlx::AssertSqlSafe;
 use super::super::sink_config::{InsertMode, SinkConfig};
 use super::super::sink_sql::{Column, ParamKind};
 use super::super::table::quote_ident;
+use super::super::time::DbZone;
 use super::write::pg_error;
 use super::{struct_field, JdbcSinkTask, Layout, Source};
 
@@ -55,8 +56,11 @@ pub(super) enum Wire {
     Numeric,
     Date,
     Time,
-    /// timestamp and timestamptz (the session runs in UTC).
+    /// timestamptz: epoch microseconds.
     Timestamp,
+    /// timestamp without time zone: the wall-clock time in `db.timezone` (the zone is set
+    /// from the config by [`plan`]).
+    LocalTimestamp(DbZone),
     Json,
     Jsonb,
     Uuid,
@@ -87,7 +91,8 @@ impl Wire {
             "numeric" => Wire::Numeric,
             "date" => Wire::Date,
             "time without time zone" => Wire::Time,
-            "timestamp without time zone" | "timestamp with time zone" => Wire::Timestamp,
+            "timestamp without time zone" => Wire::LocalTimestamp(DbZone::UTC),
+            "timestamp with time zone" => Wire::Timestamp,
             "json" => Wire::Json,
             "jsonb" => Wire::Jsonb,
             "uuid" => Wire::Uuid,
@@ -112,7 +117,7 @@ impl Wire {
                 | (K::Numeric, W::Numeric)
                 | (K::Date, W::Date)
                 | (K::TimeMillis, W::Time)
-                | (K::TsMicros, W::Timestamp)
+                | (K::TsMicros, W::Timestamp | W::LocalTimestamp(_))
         )
     }
 }
@@ -153,6 +158,7 @@ pub(super) fn plan(
     let mut wires = Vec::with_capacity(cols.len());
     for c in cols {
         match Wire::of(&c.sql_type).filter(|w| w.accepts(c.kind)) {
+            Some(Wire::LocalTimestamp(_)) => wires.push(Wire::LocalTimestamp(cfg.zone)),
             Some(w) => wires.push(w),
             None => {
                 tracing::info!(
@@ -286,7 +292,11 @@ impl CopyRun {
                 )));
             }
             if plan.upsert.is_some() && layout.is_pk[i] {
+                let key_start = self.keys.len();
                 self.keys.extend_from_slice(&buf[field_start..]);
+                if wire == Wire::Numeric {
+                    normalise_numeric_key(&mut self.keys[key_start..]);
+                }
             }
         }
         self.row_starts.push(start);
@@ -460,6 +470,17 @@ fn put_str(buf: &mut Vec<u8>, wire: Wire, s: &str) -> Result<(), String> {
     }
 }
 
+/// Makes an encoded numeric field (length, then Postgres' binary numeric) compare as the
+/// value does in a unique index: the display scale is zeroed, so `1.0` and `1.00` (same
+/// digits, different scales) are one key. The digits themselves are already canonical
+/// ([`put_numeric`] drops leading and trailing zero groups).
+fn normalise_numeric_key(field: &mut [u8]) {
+    // 4 bytes length, then ndigits, weight, sign, dscale (2 bytes each).
+    if let Some(dscale) = field.get_mut(10..12) {
+        dscale.fill(0);
+    }
+}
+
 /// Appends one value of a column of `kind` (schema `schema`) as `wire`.
 fn put_value(
     buf: &mut Vec<u8>,
@@ -551,10 +572,12 @@ fn put_value(
             put_field(buf, &micros.to_be_bytes())
         }
         ParamKind::TsMicros => {
-            let micros = v
-                .as_i64()
-                .ok_or_else(bad)?
-                .checked_mul(1000)
+            let micros = v.as_i64().ok_or_else(bad)?.checked_mul(1000);
+            let micros = match wire {
+                Wire::LocalTimestamp(zone) => micros.map(|m| zone.utc_to_local(m)),
+                _ => micros,
+            };
+            let micros = micros
                 .and_then(|m| m.checked_sub(PG_EPOCH_MICROS))
                 .ok_or_else(|| range("timestamp"))?;
             put_field(buf, &micros.to_be_bytes())
@@ -668,6 +691,45 @@ mod tests {
     }
 
     #[test]
+    fn numeric_keys_of_one_value_at_different_scales_are_equal() {
+        let key = |unscaled, scale| {
+            let mut k = numeric(unscaled, scale);
+            normalise_numeric_key(&mut k);
+            k
+        };
+        assert_eq!(key(10, 1), key(100, 2));
+        assert_eq!(key(1, 0), key(1000, 3));
+        assert_eq!(key(0, 0), key(0, 5));
+        assert_ne!(key(10, 1), key(11, 1));
+        assert_ne!(key(-1, 0), key(1, 0));
+    }
+
+    #[test]
+    fn local_timestamps_are_written_as_db_timezone_wall_clocks() {
+        let zone = DbZone::parse("Europe/Moscow").unwrap();
+        let schema = ferroconnect_runtime::data::LogicalType::Timestamp
+            .builder()
+            .build_ref();
+        let ms = 946_684_800_000; // 2000-01-01 00:00 UTC = 03:00 in Moscow
+        let mut buf = Vec::new();
+        let v = Value::Int64(ms);
+        put_value(
+            &mut buf,
+            Wire::LocalTimestamp(zone),
+            ParamKind::TsMicros,
+            &schema,
+            &v,
+        )
+        .unwrap();
+        let mut want = 8i32.to_be_bytes().to_vec();
+        want.extend((3 * 3600 * 1_000_000i64).to_be_bytes());
+        assert_eq!(buf, want);
+        buf.clear();
+        put_value(&mut buf, Wire::Timestamp, ParamKind::TsMicros, &schema, &v).unwrap();
+        assert_eq!(&buf[4..], &0i64.to_be_bytes());
+    }
+
+    #[test]
     fn small_copy_data_is_padded_in_the_header_extension() {
         let mut buf = HEADER.to_vec();
         buf.extend_from_slice(&[0, 1, 0, 0, 0, 1, 7]);
@@ -716,8 +778,9 @@ mod tests {
         assert_eq!(Wire::of("character varying(255)"), Some(Wire::Text));
         assert_eq!(
             Wire::of("timestamp(3) without time zone"),
-            Some(Wire::Timestamp)
+            Some(Wire::LocalTimestamp(DbZone::UTC))
         );
+        assert_eq!(Wire::of("timestamp with time zone"), Some(Wire::Timestamp));
         assert_eq!(Wire::of("numeric(10,2)"), Some(Wire::Numeric));
         assert_eq!(Wire::of("time with time zone"), None);
         assert_eq!(Wire::of("integer[]"), None);

@@ -21,7 +21,7 @@ use sqlx::postgres::{PgArguments, PgConnection, PgDatabaseError};
 use sqlx::{AssertSqlSafe, Connection};
 
 use super::super::sink_config::{InsertMode, SinkConfig};
-use super::super::sink_sql::Param;
+use super::super::sink_sql::{Param, ParamKind};
 use super::{other, struct_field, JdbcSinkTask, Layout, Op, Source, MAX_PARAMS};
 
 /// One run of same-layout, same-operation rows and the index (in the `put` batch) of the
@@ -240,9 +240,13 @@ impl JdbcSinkTask {
     }
 }
 
-/// A primary key parameter as a hashable, borrowed value (floats by bits, all NaNs equal).
-#[derive(PartialEq, Eq, Hash)]
+/// A primary key parameter as a hashable, borrowed value (floats by bits, all NaNs equal,
+/// -0 = 0; numerics by value, whatever their scale).
+#[derive(PartialEq, Eq, Hash, Debug)]
 enum KeyPart<'a> {
+    /// A plain decimal numeric: negative, integer digits without leading zeros, fraction
+    /// digits without trailing zeros (so `1.0`, `1.00` and `01` are one key, as in Postgres).
+    Numeric(bool, &'a str, &'a str),
     Int(Option<i64>),
     Float(Option<u64>),
     Bool(Option<bool>),
@@ -259,7 +263,7 @@ impl<'a> KeyPart<'a> {
                 if f.is_nan() {
                     f64::NAN.to_bits()
                 } else {
-                    f.to_bits()
+                    (f + 0.0).to_bits()
                 }
             })),
             Param::Bool(v) => KeyPart::Bool(*v),
@@ -268,6 +272,34 @@ impl<'a> KeyPart<'a> {
             Param::Int4(v) => KeyPart::Int4(*v),
         }
     }
+
+    /// The key part of a parameter of a `numeric` column: numeric text compares by value.
+    fn of_numeric(p: &'a Param) -> KeyPart<'a> {
+        match p {
+            Param::Text(Some(t)) => numeric_key(t).unwrap_or(KeyPart::Text(Some(t))),
+            _ => KeyPart::of(p),
+        }
+    }
+}
+
+/// The by-value key of a plain decimal text (`-12.340`), or `None` for other forms
+/// (exponents, NaN), which are compared as text.
+fn numeric_key(t: &str) -> Option<KeyPart<'_>> {
+    let t = t.trim();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let zero = int.is_empty() && frac.is_empty();
+    Some(KeyPart::Numeric(neg && !zero, int, frac))
 }
 
 /// Keeps the last row of each primary key (one statement cannot upsert a key twice), with
@@ -284,9 +316,28 @@ fn dedupe_last(
         .filter(|(_, &k)| k)
         .map(|(i, _)| i)
         .collect();
+    // Numeric columns (by parameter kind or column type) compare keys by value.
+    let numeric: Vec<bool> = layout
+        .cols
+        .iter()
+        .map(|c| {
+            c.kind == ParamKind::Numeric
+                || c.sql_type == "numeric"
+                || c.sql_type.starts_with("numeric(")
+        })
+        .collect();
     let mut last: HashMap<Vec<KeyPart<'_>>, usize> = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
-        let key: Vec<KeyPart<'_>> = pk_idx.iter().map(|&k| KeyPart::of(&r[k])).collect();
+        let key: Vec<KeyPart<'_>> = pk_idx
+            .iter()
+            .map(|&k| {
+                if numeric[k] {
+                    KeyPart::of_numeric(&r[k])
+                } else {
+                    KeyPart::of(&r[k])
+                }
+            })
+            .collect();
         last.insert(key, i);
     }
     if last.len() == rows.len() {
@@ -299,4 +350,29 @@ fn dedupe_last(
         .filter(|(i, _)| keep.contains(i))
         .map(|(_, r)| r)
         .unzip()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_keys_compare_by_value() {
+        fn k(t: &str) -> KeyPart<'_> {
+            numeric_key(t).unwrap()
+        }
+        assert_eq!(k("1.0"), k("1.00"));
+        assert_eq!(k("1"), k("001.000"));
+        assert_eq!(k("-0.0"), k("0"));
+        assert_eq!(k(".5"), k("0.50"));
+        assert_ne!(k("1.01"), k("1.1"));
+        assert_ne!(k("-1"), k("1"));
+        assert_ne!(k("10"), k("1"));
+        assert!(numeric_key("1e3").is_none());
+        assert!(numeric_key("NaN").is_none());
+        let text = Param::Text(Some("2.50".into()));
+        assert_eq!(KeyPart::of_numeric(&text), k("2.5"));
+        let (z, nz) = (Param::Float(Some(0.0)), Param::Float(Some(-0.0)));
+        assert_eq!(KeyPart::of(&z), KeyPart::of(&nz));
+    }
 }

@@ -3,9 +3,12 @@
 //! Rows are read in Postgres' binary wire format and decoded here straight into Connect
 //! values (no intermediate Rust types): integers and floats are big-endian, `numeric` is
 //! base-10000 digits, dates count days and timestamps microseconds from 2000-01-01.
-//! `timestamp` (without time zone) values are read as UTC wall-clock times.
+//! `timestamp` (without time zone) values are wall-clock times in `db.timezone`; timestamp
+//! columns of both kinds are represented per `timestamp.granularity`.
 
 use ferroconnect_runtime::data::{schemas, Decimal, LogicalType, SchemaBuilder, SchemaRef, Value};
+
+use super::time::{DbZone, Granularity};
 
 /// Days between 1970-01-01 and 2000-01-01 (Postgres' epoch).
 const PG_EPOCH_DAYS: i64 = 10_957;
@@ -38,6 +41,29 @@ impl NumericMapping {
     }
 }
 
+/// How columns become Connect values: `numeric.mapping`, `db.timezone` and
+/// `timestamp.granularity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoding {
+    /// `numeric.mapping`.
+    pub mapping: NumericMapping,
+    /// `db.timezone`: the zone of `timestamp` (without time zone) values.
+    pub zone: DbZone,
+    /// `timestamp.granularity`.
+    pub granularity: Granularity,
+}
+
+impl Decoding {
+    /// Decoding with a numeric mapping, UTC and Connect `Timestamp`s.
+    pub fn with_mapping(mapping: NumericMapping) -> Decoding {
+        Decoding {
+            mapping,
+            zone: DbZone::UTC,
+            granularity: Granularity::ConnectLogical,
+        }
+    }
+}
+
 /// A column's Postgres type, reduced to what the decoder needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PgKind {
@@ -63,7 +89,7 @@ pub enum PgKind {
     Date,
     /// time → Connect Time.
     Time,
-    /// timestamp → Connect Timestamp (as UTC).
+    /// timestamp → Connect Timestamp (a wall-clock time in `db.timezone`).
     Timestamp,
     /// timestamptz → Connect Timestamp.
     TimestampTz,
@@ -124,7 +150,8 @@ impl PgKind {
     }
 
     /// The Connect schema of a column of this kind.
-    pub fn schema(&self, optional: bool, mapping: NumericMapping) -> SchemaRef {
+    pub fn schema(&self, optional: bool, dec: &Decoding) -> SchemaRef {
+        let mapping = dec.mapping;
         let prim = |req: fn() -> SchemaRef, opt: fn() -> SchemaRef| {
             if optional {
                 opt()
@@ -146,7 +173,7 @@ impl PgKind {
             PgKind::Bytea => prim(schemas::bytes, schemas::optional_bytes),
             PgKind::Date => logical(LogicalType::Date),
             PgKind::Time => logical(LogicalType::Time),
-            PgKind::Timestamp | PgKind::TimestampTz => logical(LogicalType::Timestamp),
+            PgKind::Timestamp | PgKind::TimestampTz => dec.granularity.schema(optional),
             PgKind::Numeric(ps) => match numeric_target(*ps, mapping) {
                 NumericTarget::Int(bits) => match bits {
                     8 => prim(schemas::int8, schemas::optional_int8),
@@ -157,7 +184,7 @@ impl PgKind {
                 NumericTarget::Double => prim(schemas::float64, schemas::optional_float64),
                 NumericTarget::Decimal(scale) => logical(LogicalType::Decimal { scale }),
             },
-            PgKind::Array(elem) => SchemaBuilder::array(elem.schema(true, mapping))
+            PgKind::Array(elem) => SchemaBuilder::array(elem.schema(true, dec))
                 .set_optional(optional)
                 .build_ref(),
         }
@@ -216,7 +243,8 @@ fn be<const N: usize>(b: &[u8]) -> DecodeResult<[u8; N]> {
 }
 
 /// Decodes one non-null binary value of a kind into a Connect value.
-pub fn decode(kind: &PgKind, b: &[u8], mapping: NumericMapping) -> DecodeResult<Value> {
+pub fn decode(kind: &PgKind, b: &[u8], dec: &Decoding) -> DecodeResult<Value> {
+    let mapping = dec.mapping;
     Ok(match kind {
         PgKind::Int2 => Value::Int16(i16::from_be_bytes(be(b)?)),
         PgKind::Int4 => Value::Int32(i32::from_be_bytes(be(b)?)),
@@ -237,9 +265,10 @@ pub fn decode(kind: &PgKind, b: &[u8], mapping: NumericMapping) -> DecodeResult<
             Value::Int32(i32::try_from(days).map_err(|_| "date out of range".to_string())?)
         }
         PgKind::Time => Value::Int32((i64::from_be_bytes(be(b)?) / 1000) as i32),
-        PgKind::Timestamp | PgKind::TimestampTz => {
-            Value::Int64(micros_to_millis(timestamp_micros(b)?))
-        }
+        PgKind::Timestamp => dec
+            .granularity
+            .value(dec.zone.local_to_utc(timestamp_micros(b)?), dec.zone)?,
+        PgKind::TimestampTz => dec.granularity.value(timestamp_micros(b)?, dec.zone)?,
         PgKind::Numeric(ps) => {
             let (unscaled, exp10) = numeric_parts(b)?;
             match numeric_target(*ps, mapping) {
@@ -259,7 +288,7 @@ pub fn decode(kind: &PgKind, b: &[u8], mapping: NumericMapping) -> DecodeResult<
                 }
             }
         }
-        PgKind::Array(elem) => Value::Array(decode_array(elem, b, mapping)?),
+        PgKind::Array(elem) => Value::Array(decode_array(elem, b, dec)?),
     })
 }
 
@@ -339,7 +368,7 @@ fn rescale(mut unscaled: i128, exp10: i32, scale: i32) -> DecodeResult<i128> {
     Ok(unscaled)
 }
 
-fn decode_array(elem: &PgKind, b: &[u8], mapping: NumericMapping) -> DecodeResult<Vec<Value>> {
+fn decode_array(elem: &PgKind, b: &[u8], dec: &Decoding) -> DecodeResult<Vec<Value>> {
     let int = |at: usize| -> DecodeResult<i32> {
         b.get(at..at + 4)
             .map(|s| i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
@@ -366,7 +395,7 @@ fn decode_array(elem: &PgKind, b: &[u8], mapping: NumericMapping) -> DecodeResul
         }
         let n = n as usize;
         let item = b.get(at..at + n).ok_or("truncated array")?;
-        out.push(decode(elem, item, mapping)?);
+        out.push(decode(elem, item, dec)?);
         at += n;
     }
     Ok(out)
@@ -392,15 +421,35 @@ mod tests {
     fn numeric_decodes_at_the_declared_scale() {
         // 12345.678 = [1, 2345, 6780] weight 1
         let b = numeric(&[1, 2345, 6780], 1, true, 3);
-        let v = decode(&PgKind::Numeric(Some((10, 4))), &b, NumericMapping::None).unwrap();
+        let v = decode(
+            &PgKind::Numeric(Some((10, 4))),
+            &b,
+            &Decoding::with_mapping(NumericMapping::None),
+        )
+        .unwrap();
         assert_eq!(v, Value::Decimal(Decimal::new(-123456780, 4)));
-        let v = decode(&PgKind::Numeric(Some((10, 3))), &b, NumericMapping::BestFit).unwrap();
+        let v = decode(
+            &PgKind::Numeric(Some((10, 3))),
+            &b,
+            &Decoding::with_mapping(NumericMapping::BestFit),
+        )
+        .unwrap();
         assert_eq!(v, Value::Float64(-12345.678));
-        let err = decode(&PgKind::Numeric(Some((10, 2))), &b, NumericMapping::None).unwrap_err();
+        let err = decode(
+            &PgKind::Numeric(Some((10, 2))),
+            &b,
+            &Decoding::with_mapping(NumericMapping::None),
+        )
+        .unwrap_err();
         assert!(err.contains("scale 2"), "{err}");
         // 1200 = [1200] weight 0; as int by precision 4 → int16
         let b = numeric(&[1200], 0, false, 0);
-        let v = decode(&PgKind::Numeric(Some((4, 0))), &b, NumericMapping::BestFit).unwrap();
+        let v = decode(
+            &PgKind::Numeric(Some((4, 0))),
+            &b,
+            &Decoding::with_mapping(NumericMapping::BestFit),
+        )
+        .unwrap();
         assert_eq!(v, Value::Int16(1200));
     }
 
@@ -420,20 +469,49 @@ mod tests {
         let v = decode(
             &PgKind::Timestamp,
             &micros.to_be_bytes(),
-            NumericMapping::None,
+            &Decoding::with_mapping(NumericMapping::None),
         )
         .unwrap();
         assert_eq!(v, Value::Int64(946_684_801_500));
-        let v = decode(&PgKind::Date, &1i32.to_be_bytes(), NumericMapping::None).unwrap();
+        let v = decode(
+            &PgKind::Date,
+            &1i32.to_be_bytes(),
+            &Decoding::with_mapping(NumericMapping::None),
+        )
+        .unwrap();
         assert_eq!(v, Value::Int32(10_958));
         let u: [u8; 16] = [
             0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
             0xcd, 0xef,
         ];
-        let v = decode(&PgKind::Uuid, &u, NumericMapping::None).unwrap();
+        let v = decode(
+            &PgKind::Uuid,
+            &u,
+            &Decoding::with_mapping(NumericMapping::None),
+        )
+        .unwrap();
         assert_eq!(
             v,
             Value::String("12345678-9abc-def0-0123-456789abcdef".into())
         );
+    }
+
+    #[test]
+    fn timestamps_follow_the_zone_and_granularity() {
+        let dec = Decoding {
+            mapping: NumericMapping::None,
+            zone: DbZone::parse("Europe/Moscow").unwrap(),
+            granularity: Granularity::NanosLong,
+        };
+        // 2000-01-01 03:00 on a Moscow wall clock (UTC+3 then) is 2000-01-01 00:00 UTC.
+        let wall: i64 = 3 * 3600 * 1_000_000;
+        let v = decode(&PgKind::Timestamp, &wall.to_be_bytes(), &dec).unwrap();
+        assert_eq!(v, Value::Int64(946_684_800_000_000_000));
+        // A timestamptz is an instant: the zone does not move it.
+        let v = decode(&PgKind::TimestampTz, &wall.to_be_bytes(), &dec).unwrap();
+        assert_eq!(v, Value::Int64((946_684_800 + 3 * 3600) * 1_000_000_000));
+        let s = PgKind::Timestamp.schema(false, &dec);
+        assert_eq!(s.schema_type, ferroconnect_runtime::data::SchemaType::Int64);
+        assert!(s.logical().is_none());
     }
 }
