@@ -26,17 +26,36 @@ const RETRIABLE_CODES: &[u32] = &[
     3, 159, 164, 202, 203, 209, 210, 225, 236, 241, 242, 252, 279, 285, 319, 425, 999, 1000,
 ];
 
+/// Parts of TLS failures that retrying cannot fix (rustls' messages): the server's
+/// certificate is not trusted or not valid for the host, or the port does not speak TLS.
+const TLS_SETUP_ERRORS: &[&str] = &[
+    "invalid peer certificate",
+    "received corrupt message of type InvalidContentType",
+];
+
 impl ChError {
     fn from_crate(what: &str, e: clickhouse::error::Error) -> ChError {
         use clickhouse::error::Error as E;
-        let text = e.to_string();
+        // The causes too: a TLS failure is only named deep in the chain.
+        let mut text = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let part = c.to_string();
+            if !text.contains(&part) {
+                text.push_str(": ");
+                text.push_str(&part);
+            }
+            cause = c.source();
+        }
         let code = text
             .split("Code: ")
             .nth(1)
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse().ok());
         let retriable = match &e {
-            E::Network(_) | E::TimedOut => true,
+            // An untrusted certificate, or a plain-HTTP port behind ssl=true, stays so.
+            E::Network(_) => !TLS_SETUP_ERRORS.iter().any(|t| text.contains(t)),
+            E::TimedOut => true,
             E::BadResponse(_) => code.is_none_or(|c| RETRIABLE_CODES.contains(&c)),
             _ => false,
         };
@@ -88,21 +107,26 @@ pub struct ChClient {
 }
 
 impl ChClient {
-    /// A client for the configured server and database (no request is made yet).
-    pub fn new(cfg: &ClickHouseConfig) -> ChClient {
+    /// A client for the configured server and database (no request is made yet). Fails
+    /// only when `sslrootcert` names a file that cannot be read as PEM certificates.
+    pub fn new(cfg: &ClickHouseConfig) -> Result<ChClient, String> {
         let scheme = if cfg.ssl { "https" } else { "http" };
-        let client = Client::default()
+        let base = match (&cfg.ssl_root_cert, cfg.ssl) {
+            (Some(path), true) => super::tls::client_trusting(path)?,
+            _ => Client::default(),
+        };
+        let client = base
             .with_url(format!("{scheme}://{}:{}", cfg.hostname, cfg.port))
             .with_user(cfg.username.clone())
             .with_password(cfg.password.clone())
             .with_database(cfg.database.clone())
             .with_compression(clickhouse::Compression::None)
             .with_validation(false);
-        ChClient {
+        Ok(ChClient {
             client,
             timeout: cfg.timeout,
             settings: cfg.settings.clone(),
-        }
+        })
     }
 
     /// Runs a query and returns its TabSeparated output.

@@ -51,10 +51,10 @@ pub fn sink_config_def() -> ConfigDef {
         .define(key("database", String, Some("default"), "Database of the target tables."))
         .define(key("username", String, Some("default"), "User name."))
         .define(key("password", Password, Some(""), "Password."))
-        .define(key("jdbcConnectionProperties", String, Some(""), "Accepted for compatibility; settings go in clickhouseSettings."))
+        .define(key("jdbcConnectionProperties", String, Some(""), "Connection properties as the official sink appends them to its URL (`?k=v&k=v`): `sslrootcert` (a PEM file of CA certificates to trust for ssl=true instead of the public roots) is used; other properties are accepted and ignored (settings go in clickhouseSettings)."))
         .define(key("clickhouseSettings", List, Some(""), "ClickHouse settings sent with every query, as key=value pairs (e.g. insert_quorum=2)."))
         .define(key("topic2TableMap", String, Some(""), "topic=table pairs, comma separated; other topics go to the table named like the topic."))
-        .define(key("enableDbTopicSplit", Boolean, Some("false"), "Topic names carry the database: <database><dbTopicSplitChar><table>."))
+        .define(key("enableDbTopicSplit", Boolean, Some("false"), "Topic names carry the database: <database><dbTopicSplitChar><table>; a topic that does not split into exactly two parts goes to `database` (the official sink's rule). topic2TableMap then maps the table part."))
         .define(key("dbTopicSplitChar", String, Some(""), "Separator of database and table in topic names."))
         .define(key("exactlyOnce", Boolean, Some("false"), "Exactly-once inserts: deterministic blocks per topic-partition deduplicated by insert_deduplication_token, with state kept in a ClickHouse table (no KeeperMap). Needs ClickHouse 22.2+."))
         .define(key(STATE_TABLE, String, Some("ferroconnect_connect_state"), "Ferroconnect extension: the table (in `database`) that keeps exactly-once state; created if missing."))
@@ -97,6 +97,8 @@ pub struct ClickHouseConfig {
     pub username: String,
     /// `password`.
     pub password: String,
+    /// `sslrootcert` from `jdbcConnectionProperties`: CA certificates (PEM) to trust.
+    pub ssl_root_cert: Option<std::path::PathBuf>,
     /// `clickhouseSettings`.
     pub settings: Vec<(String, String)>,
     /// `topic2TableMap`.
@@ -150,6 +152,18 @@ fn pairs(raw: &str, key: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// `k=v` pairs of a URL query string such as `?sslmode=strict&sslrootcert=/ca.pem` (the
+/// leading `?` optional), as the official sink appends `jdbcConnectionProperties` to its URL.
+fn url_properties(raw: &str) -> Vec<(String, String)> {
+    raw.trim()
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .collect()
+}
+
 impl ClickHouseConfig {
     /// Parses and checks a connector or task config; errors name the key at fault.
     pub fn parse(map: &ConfigMap) -> Result<ClickHouseConfig, String> {
@@ -192,6 +206,10 @@ impl ClickHouseConfig {
             port: u16::try_from(r.long("port")?)
                 .map_err(|_| "Invalid value for configuration port: not a TCP port".to_string())?,
             ssl: r.boolean("ssl")?,
+            ssl_root_cert: url_properties(&r.string("jdbcConnectionProperties")?)
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("sslrootcert"))
+                .map(|(_, v)| std::path::PathBuf::from(v)),
             database: r.string("database")?,
             username: r.string("username")?,
             password: r.opt_string("password").unwrap_or_default(),
@@ -229,17 +247,25 @@ impl ClickHouseConfig {
         })
     }
 
-    /// The database and table a topic's records go to.
+    /// The database and table a topic's records go to, by the official sink's rules: with
+    /// `enableDbTopicSplit`, a topic that splits into exactly two non-empty parts at
+    /// `dbTopicSplitChar` names `<database>` and `<table>` (any other topic keeps `database`
+    /// and its whole name); `topic2TableMap` then maps the table part.
     pub fn target(&self, topic: &str) -> (String, String) {
-        if let Some(t) = self.topic_to_table.get(topic) {
-            return (self.database.clone(), t.clone());
-        }
-        if let Some(sep) = &self.db_topic_split {
-            if let Some((db, table)) = topic.split_once(sep.as_str()) {
-                return (db.to_string(), table.to_string());
+        let (db, table) = match &self.db_topic_split {
+            Some(sep) => {
+                let mut parts = topic.split(sep.as_str());
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(db), Some(table), None) if !db.is_empty() && !table.is_empty() => {
+                        (db, table)
+                    }
+                    _ => (self.database.as_str(), topic),
+                }
             }
-        }
-        (self.database.clone(), topic.to_string())
+            None => (self.database.as_str(), topic),
+        };
+        let table = self.topic_to_table.get(table).map_or(table, String::as_str);
+        (db.to_string(), table.to_string())
     }
 }
 
@@ -274,6 +300,28 @@ mod tests {
         let err = ClickHouseConfig::parse(&map(&[("hostname", "ch"), ("topic2TableMap", "a")]))
             .unwrap_err();
         assert!(err.contains("topic2TableMap"), "{err}");
+        let split = ClickHouseConfig::parse(&map(&[
+            ("hostname", "ch"),
+            ("enableDbTopicSplit", "true"),
+            ("dbTopicSplitChar", "."),
+            ("topic2TableMap", "events=events_v2"),
+            (
+                "jdbcConnectionProperties",
+                "?sslmode=strict&sslrootcert=/etc/ca.pem",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            split.target("db2.events"),
+            ("db2".into(), "events_v2".into())
+        );
+        assert_eq!(split.target("db2.other"), ("db2".into(), "other".into()));
+        assert_eq!(split.target("plain"), ("default".into(), "plain".into()));
+        assert_eq!(split.target("a.b.c"), ("default".into(), "a.b.c".into()));
+        assert_eq!(
+            split.ssl_root_cert.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
         let err = ClickHouseConfig::parse(&map(&[])).unwrap_err();
         assert!(err.contains("hostname"), "{err}");
         let err = ClickHouseConfig::parse(&map(&[("hostname", "ch"), ("insertFormat", "xml")]))

@@ -7,8 +7,9 @@ use bytes::Bytes;
 
 use super::client::{ChClient, ChError};
 
-/// Server codes that mean the table or the connection is wrong, not the rows.
-const NOT_ROW_ERRORS: &[u32] = &[60, 81, 192, 193, 194, 195, 497, 516];
+/// Server codes that mean the table, the columns, the settings or the connection are
+/// wrong, not the rows (no such column/identifier, unknown setting, table or database, auth).
+const NOT_ROW_ERRORS: &[u32] = &[16, 47, 60, 81, 115, 192, 193, 194, 195, 497, 516];
 
 /// One block to send.
 pub struct InsertJob {

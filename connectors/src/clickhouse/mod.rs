@@ -42,6 +42,7 @@ mod insert;
 mod rowbinary;
 mod sink;
 mod table;
+mod tls;
 mod types;
 
 use std::sync::Arc;

@@ -53,7 +53,13 @@ struct InFlight {
     partitions: Vec<(TopicPartition, i64)>,
     /// The rows' records, when rejected rows are dead-lettered.
     records: Vec<SinkRecord>,
+    /// The task's `schema_gen` when the block was sent.
+    schema_gen: u64,
 }
+
+/// Server codes of an insert that names a column the table no longer has: the cached
+/// columns are stale (NO_SUCH_COLUMN_IN_TABLE, UNKNOWN_IDENTIFIER).
+const SCHEMA_CHANGED: &[u32] = &[16, 47];
 
 /// Exactly-once bookkeeping of a task.
 struct Eos {
@@ -104,6 +110,12 @@ pub struct ClickHouseSinkTask {
     fatal: Option<String>,
     /// Inserts sent but not yet answered, oldest first (at most `maxConcurrentInserts`).
     inflight: VecDeque<InFlight>,
+    /// Bumped each time an insert reports that the table's columns changed and the cached
+    /// tables are dropped; blocks sent before that failing the same way are just redelivered.
+    schema_gen: u64,
+    /// True from such a refresh until a block of its generation is inserted: a block encoded
+    /// with freshly read columns that still names a missing column fails the task.
+    schema_retry_armed: bool,
     eos: Option<Eos>,
 }
 
@@ -390,6 +402,7 @@ impl ClickHouseSinkTask {
                 handle: tokio::spawn(async move { insert::send(&client, send, retries).await }),
                 partitions: std::mem::take(&mut b.partitions),
                 records: std::mem::take(&mut b.records),
+                schema_gen: self.schema_gen,
             });
         }
         if let Some(e) = failed {
@@ -428,6 +441,9 @@ impl ClickHouseSinkTask {
         };
         match result {
             Ok(rejected) => {
+                if f.schema_gen == self.schema_gen {
+                    self.schema_retry_armed = false;
+                }
                 if let Some(reporter) = &self.reporter {
                     for (row, e) in rejected {
                         if let Some(rec) = f.records.get(row) {
@@ -445,12 +461,31 @@ impl ClickHouseSinkTask {
                 }
                 Ok(())
             }
-            Err(e) => {
-                if matches!(e.code, Some(16) | Some(47)) {
-                    self.tables.clear();
-                    self.last_layout = None;
+            Err(mut e) => {
+                let mut parts = f.partitions;
+                if e.code.is_some_and(|c| SCHEMA_CHANGED.contains(&c)) {
+                    if f.schema_gen < self.schema_gen {
+                        // Encoded before the columns were re-read: redeliver and re-encode.
+                        e.retriable = true;
+                    } else if !self.schema_retry_armed {
+                        // As the official sink on a schema error: re-read the table and try
+                        // again. Buffered blocks were encoded with the old columns too.
+                        tracing::warn!(error = %e.message, "ClickHouse reports a column the cached table schema has; re-reading the table and inserting again");
+                        self.tables.clear();
+                        self.last_layout = None;
+                        self.schema_gen += 1;
+                        self.schema_retry_armed = true;
+                        for (_, b) in &self.blocks {
+                            parts.extend(b.partitions.iter().cloned());
+                        }
+                        e.retriable = true;
+                        e.message = format!(
+                            "{} (the table's columns changed; re-reading them and redelivering)",
+                            e.message
+                        );
+                    }
                 }
-                Err(self.rewind_after_failure(&f.partitions, e))
+                Err(self.rewind_after_failure(&parts, e))
             }
         }
     }
@@ -522,9 +557,14 @@ impl ClickHouseSinkTask {
         let cfg = self.cfg.clone().expect("task started");
         let client = self.client.clone().expect("task started");
         let version = client.version().await.map_err(|e| {
+            let what = if e.retriable {
+                "Cannot reach"
+            } else {
+                "Cannot use"
+            };
             let msg = format!(
-                "Cannot reach ClickHouse at {}:{}: {}",
-                cfg.hostname, cfg.port, e.message
+                "{what} ClickHouse at {}:{} (ssl={}): {}",
+                cfg.hostname, cfg.port, cfg.ssl, e.message
             );
             if e.retriable {
                 ConnectError::retriable(msg)
@@ -603,7 +643,7 @@ impl SinkTask for ClickHouseSinkTask {
         context: Arc<dyn SinkTaskContext>,
     ) -> ConnectResult<()> {
         let cfg = ClickHouseConfig::parse(&config).map_err(ConnectError::config)?;
-        self.client = Some(ChClient::new(&cfg));
+        self.client = Some(ChClient::new(&cfg).map_err(ConnectError::config)?);
         self.json = Some(Arc::new(JsonConverter::new(JsonConverterConfig {
             schemas_enable: false,
             decimal_format: DecimalFormat::Numeric,

@@ -162,6 +162,7 @@ pub struct ClickHouseServer {
     http_port: u16,
     tcp_port: u16,
     interserver_port: u16,
+    https_port: Option<u16>,
 }
 
 impl ClickHouseServer {
@@ -176,13 +177,28 @@ impl ClickHouseServer {
     /// Starts a server on free ports with a fresh data dir and waits (deadline 60 s) until
     /// `/ping` answers. Panics with the server's error log if it does not come up.
     pub fn start() -> ClickHouseServer {
+        Self::start_inner(false)
+    }
+
+    /// Like [`ClickHouseServer::start`], plus an HTTPS port ([`ClickHouseServer::https_port`])
+    /// serving a certificate for `127.0.0.1`/`localhost` signed by a CA generated for this
+    /// server with the `openssl` CLI ([`ClickHouseServer::ca_file`]).
+    pub fn start_with_https() -> ClickHouseServer {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(https: bool) -> ClickHouseServer {
         let binary = clickhouse_server_binary();
         let src = Self::config_source();
         let dir = super::service_dir("clickhouse");
-        let ports = free_ports(3);
+        let ports = free_ports(if https { 4 } else { 3 });
         let xml = std::fs::read_to_string(src.join("config.xml"))
             .unwrap_or_else(|e| panic!("cannot read {}/config.xml: {e}", src.display()));
-        let config = rewrite_config(&xml, &dir, ports[0], ports[1], ports[2]);
+        let mut config = rewrite_config(&xml, &dir, ports[0], ports[1], ports[2]);
+        if https {
+            make_certificates(&dir);
+            config = add_https(&config, &dir, ports[3]);
+        }
         std::fs::write(dir.join("config.xml"), config).expect("write config.xml");
         std::fs::copy(src.join("users.xml"), dir.join("users.xml"))
             .unwrap_or_else(|e| panic!("cannot copy {}/users.xml: {e}", src.display()));
@@ -192,6 +208,7 @@ impl ClickHouseServer {
             http_port: ports[0],
             tcp_port: ports[1],
             interserver_port: ports[2],
+            https_port: https.then(|| ports[3]),
         };
         server.spawn(&binary);
         server
@@ -230,6 +247,16 @@ impl ClickHouseServer {
                 std::fs::read_to_string(self.dir.join("log/server.err.log")).unwrap_or_default()
             );
         }
+    }
+
+    /// The HTTPS port, for a server started with [`ClickHouseServer::start_with_https`].
+    pub fn https_port(&self) -> Option<u16> {
+        self.https_port
+    }
+
+    /// The PEM file of the CA that signed the HTTPS certificate (in the server's temp dir).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.crt")
     }
 
     /// The native-protocol TCP port.
@@ -312,6 +339,69 @@ fn rewrite_config(xml: &str, dir: &Path, http: u16, tcp: u16, interserver: u16) 
             None => extra.push_str(&format!("    {element}\n")),
         }
     }
+    match s.rfind("</yandex>").or_else(|| s.rfind("</clickhouse>")) {
+        Some(pos) => s.insert_str(pos, &extra),
+        None => panic!("config.xml has no </yandex> or </clickhouse> root end"),
+    }
+    s
+}
+
+/// Runs the `openssl` CLI in `dir` with whitespace-separated `args`; panics with its output
+/// on failure.
+fn openssl(dir: &Path, args: &str) {
+    let out = Command::new("openssl")
+        .args(args.split_whitespace())
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run openssl (needed for the HTTPS test server): {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {args} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Generates in `dir` a CA (`ca.crt`, `ca.key`) and a server certificate it signs
+/// (`server.crt`, `server.key`) for `127.0.0.1` and `localhost` — not itself a CA, as TLS
+/// clients such as rustls require of a server certificate.
+fn make_certificates(dir: &Path) {
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .expect("write server.ext");
+    openssl(
+        dir,
+        "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ferroconnect-test-CA \
+         -keyout ca.key -out ca.crt",
+    );
+    openssl(
+        dir,
+        "req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr",
+    );
+    openssl(
+        dir,
+        "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+         -extfile server.ext -out server.crt",
+    );
+}
+
+/// Adds an `https_port` to a rewritten config and points its `openSSL.server` at the
+/// certificate and key in `dir` (no dhParamsFile: the server then uses its built-in groups).
+fn add_https(config: &str, dir: &Path, port: u16) -> String {
+    let mut s = config.to_string();
+    let d = dir.display();
+    let server = format!(
+        "<openSSL><server><certificateFile>{d}/server.crt</certificateFile>\
+         <privateKeyFile>{d}/server.key</privateKeyFile>\
+         <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile>\
+         <cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3</disableProtocols>\
+         <preferServerCiphers>true</preferServerCiphers></server></openSSL>"
+    );
+    while let Some((start, end)) = find_element(&s, "openSSL") {
+        s.replace_range(start..end, "");
+    }
+    let extra = format!("    <https_port>{port}</https_port>\n    {server}\n");
     match s.rfind("</yandex>").or_else(|| s.rfind("</clickhouse>")) {
         Some(pos) => s.insert_str(pos, &extra),
         None => panic!("config.xml has no </yandex> or </clickhouse> root end"),

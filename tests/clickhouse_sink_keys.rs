@@ -1,0 +1,341 @@
+//! The ClickHouse sink's connection and routing keys end to end through the worker binary,
+//! over REST, from a Tansu topic into a real clickhouse-server 18.16 (Debian's package):
+//! `tableRefreshInterval` (and the refresh after an insert reports a changed table),
+//! `enableDbTopicSplit` + `dbTopicSplitChar`, `clickhouseSettings`, and `ssl=true` over HTTPS
+//! with a CA generated for the test (`sslrootcert` in `jdbcConnectionProperties`, the key the
+//! official sink's URL takes).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use ferroconnect_runtime::testkit::{ClickHouseServer, ClickHouseService};
+use serde_json::{json, Value as Json};
+
+const SINK: &str = "com.clickhouse.kafka.connect.ClickHouseSinkConnector";
+
+/// Connector config for the server's plain HTTP port on loopback, plus `extra`.
+fn sink_config(ch: &ClickHouseServer, topics: &str, extra: Json) -> Json {
+    let mut c = json!({
+        "connector.class": SINK, "topics": topics, "tasks.max": "1",
+        "hostname": "127.0.0.1", "port": ch.http_port().to_string(), "ssl": "false",
+        "database": "default", "username": "default", "password": "",
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        c[k] = v.clone();
+    }
+    c
+}
+
+fn schemaless() -> Json {
+    json!({"value.converter": "org.apache.kafka.connect.json.JsonConverter",
+           "value.converter.schemas.enable": "false"})
+}
+
+/// Polls `sql` until its TabSeparated result is `expected`.
+async fn wait_query(ch: &ClickHouseServer, sql: &str, expected: &str) {
+    let mut last: String;
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match ch.query(sql) {
+            Ok(got) if got.trim_end_matches('\n') == expected => return,
+            Ok(got) => last = got,
+            Err(e) => last = e,
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for `{sql}` = {expected:?}; last: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the connector's task is FAILED and returns its trace.
+async fn failed_trace(w: &WorkerProc, name: &str) -> String {
+    let path = format!("/connectors/{name}/status");
+    wait_for(&format!("the task of {name} to fail"), DEADLINE, || async {
+        let s = w.get(&path).await.body;
+        (s["tasks"][0]["state"] == "FAILED").then(|| {
+            s["tasks"][0]["trace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+    })
+    .await
+}
+
+async fn assert_running(w: &WorkerProc, name: &str) {
+    let s = w.get(&format!("/connectors/{name}/status")).await.body;
+    assert_eq!(s["tasks"][0]["state"], "RUNNING", "{s}");
+}
+
+/// A JSON-with-schema record: `id`, `name` and the optional string fields `extras`.
+fn row(id: u32, name: &str, extras: &[(&str, &str)]) -> String {
+    let mut fields = vec![
+        json!({"field": "id", "type": "int32", "optional": false}),
+        json!({"field": "name", "type": "string", "optional": false}),
+    ];
+    let mut payload = json!({"id": id, "name": name});
+    for (k, v) in extras {
+        fields.push(json!({"field": k, "type": "string", "optional": true}));
+        payload[*k] = json!(v);
+    }
+    json!({"schema": {"type": "struct", "name": "Row", "optional": false, "fields": fields},
+           "payload": payload})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_refresh_interval_picks_up_an_added_column() {
+    let ch = ClickHouseServer::start();
+    ch.query("CREATE TABLE evo (id UInt32, name String) ENGINE = MergeTree ORDER BY id")
+        .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("evo", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "ch-evo",
+        sink_config(&ch, "evo", json!({"tableRefreshInterval": 1})),
+    )
+    .await;
+    let first = row(1, "before", &[("extra", "lost")]);
+    kafka.produce("evo", &[(None, first.as_str())]).await;
+    wait_query(&ch, "SELECT id, name FROM evo", "1\tbefore").await;
+
+    // The column appears while the connector runs: within the refresh interval, records
+    // carrying the field fill it. Records keep coming until one does (deadline-bounded).
+    ch.query("ALTER TABLE evo ADD COLUMN extra String")
+        .expect("alter");
+    let altered = Instant::now();
+    let mut id = 1;
+    let filled = loop {
+        id += 1;
+        let v = row(id, "after", &[("extra", &format!("x{id}"))]);
+        kafka.produce("evo", &[(None, v.as_str())]).await;
+        wait_query(
+            &ch,
+            &format!("SELECT count() FROM evo WHERE id = {id}"),
+            "1",
+        )
+        .await;
+        let got = ch
+            .query(&format!("SELECT extra FROM evo WHERE id = {id}"))
+            .expect("select");
+        if got.trim() == format!("x{id}") {
+            break id;
+        }
+        assert!(
+            altered.elapsed() < Duration::from_secs(30),
+            "records with the new field never filled the new column (last row {id}: {got:?})"
+        );
+    };
+    // From then on every record fills it, and nothing was rejected on the way.
+    let next = row(filled + 1, "later", &[("extra", "y")]);
+    kafka.produce("evo", &[(None, next.as_str())]).await;
+    wait_query(
+        &ch,
+        &format!("SELECT extra FROM evo WHERE id = {}", filled + 1),
+        "y",
+    )
+    .await;
+    let log = w.log();
+    assert!(
+        !log.contains("ClickHouse insert failed"),
+        "no insert error: {log}"
+    );
+    assert_running(&w, "ch-evo").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_refresh_interval_an_insert_naming_a_dropped_column_re_reads_the_table() {
+    let ch = ClickHouseServer::start();
+    ch.query(
+        "CREATE TABLE shrink (id UInt32, name String, gone String) \
+         ENGINE = MergeTree ORDER BY id",
+    )
+    .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("shrink", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    // tableRefreshInterval defaults to 0: the cached columns are only re-read when an insert
+    // reports that the table changed.
+    w.create("ch-shrink", sink_config(&ch, "shrink", json!({})))
+        .await;
+    let first = row(1, "a", &[("gone", "g")]);
+    kafka.produce("shrink", &[(None, first.as_str())]).await;
+    wait_query(&ch, "SELECT id, name, gone FROM shrink", "1\ta\tg").await;
+
+    ch.query("ALTER TABLE shrink DROP COLUMN gone")
+        .expect("alter");
+    let (r2, r3) = (row(2, "b", &[("gone", "g")]), row(3, "c", &[("gone", "g")]));
+    kafka
+        .produce("shrink", &[(None, r2.as_str()), (None, r3.as_str())])
+        .await;
+    wait_query(
+        &ch,
+        "SELECT groupArray(id), groupArray(name) FROM (SELECT * FROM shrink ORDER BY id)",
+        "[1,2,3]\t['a','b','c']",
+    )
+    .await;
+    let log = w.log();
+    assert!(
+        log.contains("re-reading the table"),
+        "the schema error triggered the refresh: {log}"
+    );
+    assert_running(&w, "ch-shrink").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_topic_split_routes_topics_to_their_database() {
+    let ch = ClickHouseServer::start();
+    for sql in [
+        "CREATE DATABASE db2",
+        "CREATE TABLE db2.events (id UInt32, name String) ENGINE = MergeTree ORDER BY id",
+        "CREATE TABLE db2.clicks_v2 (id UInt32) ENGINE = MergeTree ORDER BY id",
+        "CREATE TABLE default.plain (id UInt32) ENGINE = MergeTree ORDER BY id",
+        "CREATE TABLE `default`.`a_b_c` (id UInt32) ENGINE = MergeTree ORDER BY id",
+    ] {
+        ch.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    let topics = ["db2_events", "db2_clicks", "plain", "a_b_c"];
+    for t in topics {
+        kafka.create_topic(t, 1).await;
+    }
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let mut extra = schemaless();
+    extra["enableDbTopicSplit"] = json!(true);
+    extra["dbTopicSplitChar"] = json!("_");
+    // As in the official sink, topic2TableMap maps the table part of a split topic.
+    extra["topic2TableMap"] = json!("clicks=clicks_v2");
+    w.create("ch-split", sink_config(&ch, &topics.join(","), extra))
+        .await;
+    kafka
+        .produce("db2_events", &[(None, r#"{"id":1,"name":"e"}"#)])
+        .await;
+    kafka.produce("db2_clicks", &[(None, r#"{"id":2}"#)]).await;
+    // No split char: the configured database and the whole topic name (the official
+    // fallback); more than two parts: the same.
+    kafka.produce("plain", &[(None, r#"{"id":3}"#)]).await;
+    kafka.produce("a_b_c", &[(None, r#"{"id":4}"#)]).await;
+    wait_query(&ch, "SELECT id, name FROM db2.events", "1\te").await;
+    wait_query(&ch, "SELECT id FROM db2.clicks_v2", "2").await;
+    wait_query(&ch, "SELECT id FROM default.plain", "3").await;
+    wait_query(&ch, "SELECT id FROM default.a_b_c", "4").await;
+    assert_running(&w, "ch-split").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clickhouse_settings_go_with_every_insert_and_a_bad_one_fails_the_task() {
+    let ch = ClickHouseServer::start();
+    ch.query("CREATE TABLE semi (user String, n UInt32) ENGINE = MergeTree ORDER BY user")
+        .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("semi", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    // Semicolon-separated CSV only parses if format_csv_delimiter reaches the server.
+    w.create(
+        "ch-semi",
+        sink_config(
+            &ch,
+            "semi",
+            json!({"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+                   "customInsertFormat": "true", "insertFormat": "csv",
+                   "clickhouseSettings": "format_csv_delimiter=;,max_insert_block_size=1000"}),
+        ),
+    )
+    .await;
+    kafka
+        .produce("semi", &[(None, "u1;5"), (None, "u2;7")])
+        .await;
+    wait_query(
+        &ch,
+        "SELECT user, n FROM semi ORDER BY user",
+        "u1\t5\nu2\t7",
+    )
+    .await;
+    assert_running(&w, "ch-semi").await;
+
+    // A setting the server does not know: the task fails with the server's message naming it.
+    w.create(
+        "ch-bad-setting",
+        sink_config(
+            &ch,
+            "semi",
+            json!({"clickhouseSettings": "no_such_setting_xyz=1"}),
+        ),
+    )
+    .await;
+    let trace = failed_trace(&w, "ch-bad-setting").await;
+    assert!(
+        trace.contains("no_such_setting_xyz") && trace.contains("127.0.0.1"),
+        "{trace}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_inserts_over_https_trusting_the_configured_ca() {
+    let ch = ClickHouseServer::start_with_https();
+    let https = ch.https_port().expect("https port");
+    ch.query("CREATE TABLE secure (id UInt32, name String) ENGINE = MergeTree ORDER BY id")
+        .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("secure", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let mut extra = schemaless();
+    extra["port"] = json!(https.to_string());
+    extra["ssl"] = json!("true");
+    extra["jdbcConnectionProperties"] = json!(format!(
+        "?sslmode=STRICT&sslrootcert={}",
+        ch.ca_file().display()
+    ));
+    w.create("ch-tls", sink_config(&ch, "secure", extra.clone()))
+        .await;
+    kafka
+        .produce(
+            "secure",
+            &[
+                (None, r#"{"id":1,"name":"over tls"}"#),
+                (None, r#"{"id":2,"name":"too"}"#),
+            ],
+        )
+        .await;
+    wait_query(
+        &ch,
+        "SELECT groupArray(name) FROM (SELECT name FROM secure ORDER BY id)",
+        "['over tls','too']",
+    )
+    .await;
+    assert_running(&w, "ch-tls").await;
+
+    // Without the CA the server's certificate is not trusted: the task fails, and its trace
+    // names the server, ssl and the certificate problem.
+    let mut untrusted = extra.clone();
+    untrusted["jdbcConnectionProperties"] = json!("");
+    w.create("ch-untrusted", sink_config(&ch, "secure", untrusted))
+        .await;
+    let trace = failed_trace(&w, "ch-untrusted").await;
+    assert!(
+        trace.contains(&format!("127.0.0.1:{https}"))
+            && trace.contains("ssl=true")
+            && trace.to_lowercase().contains("certificate"),
+        "{trace}"
+    );
+    // A CA file that does not exist: a config error naming the key.
+    let mut missing = extra;
+    missing["jdbcConnectionProperties"] = json!("sslrootcert=/nonexistent/ca.pem");
+    w.create("ch-no-ca", sink_config(&ch, "secure", missing))
+        .await;
+    let trace = failed_trace(&w, "ch-no-ca").await;
+    assert!(
+        trace.contains("sslrootcert") && trace.contains("/nonexistent/ca.pem"),
+        "{trace}"
+    );
+}
