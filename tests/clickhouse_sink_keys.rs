@@ -328,6 +328,30 @@ async fn ssl_inserts_over_https_trusting_the_configured_ca() {
             && trace.to_lowercase().contains("certificate"),
         "{trace}"
     );
+    // sslmode=none (the official sink's JDBC URL parameter): any certificate is accepted.
+    kafka.create_topic("secure_lax", 1).await;
+    let mut lax = extra.clone();
+    lax["jdbcConnectionProperties"] = json!("sslmode=none");
+    lax["topic2TableMap"] = json!("secure_lax=secure");
+    w.create("ch-lax", sink_config(&ch, "secure_lax", lax))
+        .await;
+    kafka
+        .produce("secure_lax", &[(None, r#"{"id":3,"name":"unverified"}"#)])
+        .await;
+    wait_query(&ch, "SELECT name FROM secure WHERE id = 3", "unverified").await;
+    assert_running(&w, "ch-lax").await;
+    // ssl=true against the plain HTTP port: a clear failure, not endless retries.
+    let mut plain = extra.clone();
+    plain["port"] = json!(ch.http_port().to_string());
+    w.create("ch-plain", sink_config(&ch, "secure", plain))
+        .await;
+    let trace = failed_trace(&w, "ch-plain").await;
+    assert!(
+        trace.contains(&format!("127.0.0.1:{}", ch.http_port()))
+            && trace.contains("ssl=true")
+            && trace.contains("does not speak TLS"),
+        "{trace}"
+    );
     // A CA file that does not exist: a config error naming the key.
     let mut missing = extra;
     missing["jdbcConnectionProperties"] = json!("sslrootcert=/nonexistent/ca.pem");

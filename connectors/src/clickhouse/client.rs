@@ -52,6 +52,9 @@ impl ChError {
             .nth(1)
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse().ok());
+        if text.contains(TLS_SETUP_ERRORS[1]) {
+            text.push_str(" (the port does not speak TLS: ssl=true needs ClickHouse's https_port)");
+        }
         let retriable = match &e {
             // An untrusted certificate, or a plain-HTTP port behind ssl=true, stays so.
             E::Network(_) => !TLS_SETUP_ERRORS.iter().any(|t| text.contains(t)),
@@ -111,8 +114,10 @@ impl ChClient {
     /// only when `sslrootcert` names a file that cannot be read as PEM certificates.
     pub fn new(cfg: &ClickHouseConfig) -> Result<ChClient, String> {
         let scheme = if cfg.ssl { "https" } else { "http" };
-        let base = match (&cfg.ssl_root_cert, cfg.ssl) {
-            (Some(path), true) => super::tls::client_trusting(path)?,
+        use super::tls::{client, Trust};
+        let base = match (cfg.ssl, cfg.ssl_verify, &cfg.ssl_root_cert) {
+            (true, false, _) => client(Trust::Any)?,
+            (true, true, Some(ca)) => client(Trust::CaFile(ca))?,
             _ => Client::default(),
         };
         let client = base

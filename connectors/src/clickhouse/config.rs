@@ -51,7 +51,7 @@ pub fn sink_config_def() -> ConfigDef {
         .define(key("database", String, Some("default"), "Database of the target tables."))
         .define(key("username", String, Some("default"), "User name."))
         .define(key("password", Password, Some(""), "Password."))
-        .define(key("jdbcConnectionProperties", String, Some(""), "Connection properties as the official sink appends them to its URL (`?k=v&k=v`): `sslrootcert` (a PEM file of CA certificates to trust for ssl=true instead of the public roots) is used; other properties are accepted and ignored (settings go in clickhouseSettings)."))
+        .define(key("jdbcConnectionProperties", String, Some(""), "Connection properties as the official sink appends them to its URL (`?k=v&k=v`): `sslrootcert` (a PEM file of CA certificates to trust for ssl=true instead of the public roots) and `sslmode=none` (accept any server certificate) are used; other properties are accepted and ignored (settings go in clickhouseSettings)."))
         .define(key("clickhouseSettings", List, Some(""), "ClickHouse settings sent with every query, as key=value pairs (e.g. insert_quorum=2)."))
         .define(key("topic2TableMap", String, Some(""), "topic=table pairs, comma separated; other topics go to the table named like the topic."))
         .define(key("enableDbTopicSplit", Boolean, Some("false"), "Topic names carry the database: <database><dbTopicSplitChar><table>; a topic that does not split into exactly two parts goes to `database` (the official sink's rule). topic2TableMap then maps the table part."))
@@ -99,6 +99,9 @@ pub struct ClickHouseConfig {
     pub password: String,
     /// `sslrootcert` from `jdbcConnectionProperties`: CA certificates (PEM) to trust.
     pub ssl_root_cert: Option<std::path::PathBuf>,
+    /// False with `sslmode=none` in `jdbcConnectionProperties`: any server certificate is
+    /// accepted.
+    pub ssl_verify: bool,
     /// `clickhouseSettings`.
     pub settings: Vec<(String, String)>,
     /// `topic2TableMap`.
@@ -164,6 +167,14 @@ fn url_properties(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value of property `name` (any case) among `props`.
+fn url_property<'a>(props: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    props
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 impl ClickHouseConfig {
     /// Parses and checks a connector or task config; errors name the key at fault.
     pub fn parse(map: &ConfigMap) -> Result<ClickHouseConfig, String> {
@@ -201,15 +212,15 @@ impl ClickHouseConfig {
             return Err("enableDbTopicSplit=true needs dbTopicSplitChar".into());
         }
         let refresh = r.long("tableRefreshInterval")?.max(0) as u64;
+        let jdbc_props = url_properties(&r.string("jdbcConnectionProperties")?);
         Ok(ClickHouseConfig {
             hostname: r.string("hostname")?.trim().to_string(),
             port: u16::try_from(r.long("port")?)
                 .map_err(|_| "Invalid value for configuration port: not a TCP port".to_string())?,
             ssl: r.boolean("ssl")?,
-            ssl_root_cert: url_properties(&r.string("jdbcConnectionProperties")?)
-                .into_iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("sslrootcert"))
-                .map(|(_, v)| std::path::PathBuf::from(v)),
+            ssl_root_cert: url_property(&jdbc_props, "sslrootcert").map(std::path::PathBuf::from),
+            ssl_verify: !url_property(&jdbc_props, "sslmode")
+                .is_some_and(|m| m.eq_ignore_ascii_case("none")),
             database: r.string("database")?,
             username: r.string("username")?,
             password: r.opt_string("password").unwrap_or_default(),
@@ -322,6 +333,13 @@ mod tests {
             split.ssl_root_cert.as_deref(),
             Some(std::path::Path::new("/etc/ca.pem"))
         );
+        assert!(split.ssl_verify);
+        let lax = ClickHouseConfig::parse(&map(&[
+            ("hostname", "ch"),
+            ("jdbcConnectionProperties", "sslmode=NONE"),
+        ]))
+        .unwrap();
+        assert!(!lax.ssl_verify && lax.ssl_root_cert.is_none());
         let err = ClickHouseConfig::parse(&map(&[])).unwrap_err();
         assert!(err.contains("hostname"), "{err}");
         let err = ClickHouseConfig::parse(&map(&[("hostname", "ch"), ("insertFormat", "xml")]))

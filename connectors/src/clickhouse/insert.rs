@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::client::{ChClient, ChError};
+use super::client::{ChClient, ChError, Features};
 
 /// Server codes that mean the table, the columns, the settings or the connection are
 /// wrong, not the rows (no such column/identifier, unknown setting, table or database, auth).
@@ -25,6 +25,19 @@ pub struct InsertJob {
     pub settings: Vec<(&'static str, String)>,
     /// Split the block to find rejected rows instead of failing it.
     pub isolate: bool,
+}
+
+/// Settings for inserts in text formats: fields without a column are skipped, and (on
+/// servers that have it) date-times are read in any common form.
+pub fn text_settings(sql: &str, features: Features) -> Vec<(&'static str, String)> {
+    if sql.ends_with("RowBinary") || sql.ends_with("RowBinaryWithDefaults") {
+        return Vec::new();
+    }
+    let mut s = vec![("input_format_skip_unknown_fields", "1".to_string())];
+    if features.modern_settings {
+        s.push(("date_time_input_format", "best_effort".to_string()));
+    }
+    s
 }
 
 /// The outcome of a sent block: rows the server rejected (index, error), if isolating.

@@ -3,10 +3,21 @@
 //!
 //! - **Formats.** Records with a schema (Struct values) are encoded as RowBinary against the
 //!   table's real columns (read with `DESCRIBE TABLE`, cached per topic; refreshed every
-//!   `tableRefreshInterval` seconds and after an insert reports an unknown column). Fields
+//!   `tableRefreshInterval` seconds, and — as the official sink does on a schema error —
+//!   re-read once, with the batch redelivered, when an insert names a column the table no
+//!   longer has; a second such failure with fresh columns fails the task). Fields
 //!   without a column are ignored; columns without a field take their defaults. Schemaless
 //!   maps (and all records with `bypassRowBinary=true`) go as JSONEachRow; string values as
 //!   JSON lines, or as-is in `insertFormat` with `customInsertFormat=true`.
+//! - **Routing.** A topic's table is `topic2TableMap`'s or the topic's name, in `database`.
+//!   With `enableDbTopicSplit`, a topic that splits into exactly two parts at
+//!   `dbTopicSplitChar` names the database and the table (then mapped by `topic2TableMap`);
+//!   any other topic keeps `database` and its whole name, as in the official sink.
+//! - **TLS.** `ssl=true` speaks HTTPS (rustls) trusting the public roots, or the CA file
+//!   `sslrootcert` of `jdbcConnectionProperties` (the official sink's JDBC URL parameter);
+//!   `sslmode=none` there accepts any certificate. An untrusted certificate, or a port that
+//!   does not speak TLS, fails the task with the host, port and `ssl` in its trace.
+//!   `clickhouseSettings` go with every request, inserts and queries alike.
 //! - **Old servers.** The server version is read at start. Before 23.5 there is no
 //!   RowBinaryWithDefaults, so a null in an optional field fails its record when the column is
 //!   not Nullable (logged once at start); everything else works on servers as old as 18.16.

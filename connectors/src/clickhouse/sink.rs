@@ -21,19 +21,6 @@ use super::eos::{check_dedup, EosState, Range};
 use super::insert::{self, InsertJob};
 use super::table::Table;
 
-/// Settings for inserts in text formats: fields without a column are skipped, and (on
-/// servers that have it) date-times are read in any common form.
-fn text_settings(sql: &str, features: Features) -> Vec<(&'static str, String)> {
-    if sql.ends_with("RowBinary") || sql.ends_with("RowBinaryWithDefaults") {
-        return Vec::new();
-    }
-    let mut s = vec![("input_format_skip_unknown_fields", "1".to_string())];
-    if features.modern_settings {
-        s.push(("date_time_input_format", "best_effort".to_string()));
-    }
-    s
-}
-
 fn ch_err(e: ChError) -> ConnectError {
     if e.retriable {
         ConnectError::retriable(e.message)
@@ -388,7 +375,7 @@ impl ClickHouseSinkTask {
                 body: bytes::Bytes::from(std::mem::take(&mut b.body)),
                 row_ends: std::mem::take(&mut b.row_ends),
                 token: tokens.remove(&i),
-                settings: text_settings(&b.sql, features),
+                settings: insert::text_settings(&b.sql, features),
                 isolate: isolate && !b.records.is_empty(),
             };
             while self.inflight.len() >= cfg.max_concurrent {
