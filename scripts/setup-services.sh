@@ -70,6 +70,12 @@ if [ ! -x /usr/sbin/clickhouse-server ] && [ ! -x /usr/bin/clickhouse-server ]; 
     fi
   done
 fi
+# The openssl CLI: the HTTPS ClickHouse test server (ClickHouseServer::start_with_https) gets a
+# CA and a server certificate generated at test time.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "setup: installing the openssl CLI (Debian openssl)" >&2
+  apt_install openssl
+fi
 # chdb-core (the ClickHouse 26.9 engine as a Python library) and lz4 (for LZ4-compressed insert
 # bodies) in the same venv: tests/support/chdb_front.py serves it over HTTP as a test double of
 # ClickHouse's HTTP layer (ferroconnect_runtime::testkit::ChdbFront).
