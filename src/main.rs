@@ -1,6 +1,7 @@
 //! `ferroconnect`: a Kafka Connect-compatible worker. CLI wiring only; the work happens in
 //! the runtime, connector, transform and REST crates.
 
+mod alloc;
 mod cli;
 mod connector_files;
 mod metrics_listener;
@@ -11,10 +12,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc: records are allocated on the task's thread and freed on librdkafka's, where
-/// glibc's allocator contends on arena locks (seen as ~25 % of worker CPU in profiles).
+/// mimalloc (see [`alloc`]).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 fn main() -> ExitCode {
     ferroconnect_runtime::standalone::set_build_commit(env!("FERRO_GIT_COMMIT"));

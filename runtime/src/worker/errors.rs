@@ -52,14 +52,17 @@ impl Stage {
         }
     }
 
-    /// Converters and transforms tolerate any error; other stages only retriable ones.
+    /// Converters, transforms and the producer of source records tolerate any error; other
+    /// stages only retriable ones.
     fn tolerates_any(self) -> bool {
+        // A source record the producer refuses is skipped under `all` too (KAFKA-13348).
         matches!(
             self,
             Stage::KeyConverter
                 | Stage::ValueConverter
                 | Stage::HeaderConverter
                 | Stage::Transformation
+                | Stage::KafkaProduce
         )
     }
 

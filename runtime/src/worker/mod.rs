@@ -9,6 +9,7 @@ pub mod converters;
 pub mod errors;
 mod group_offsets;
 pub mod offsets;
+mod produce;
 pub mod sink;
 pub mod source;
 
@@ -448,6 +449,7 @@ impl Worker {
                     control,
                     tracker: offsets::OffsetTracker::new(),
                     known_topics: HashSet::new(),
+                    topic_handles: Default::default(),
                     reported: initial,
                 })))
             }

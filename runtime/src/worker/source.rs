@@ -12,7 +12,7 @@
 //! the broker does not know it, creates it through an admin client with the broker's default
 //! partitions and replication (falling back to 1/1 for brokers without KIP-464 defaults).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +28,7 @@ use tokio::sync::{watch, Notify};
 use super::converters::TaskConverters;
 use super::errors::{ErrorContext, ErrorHandler, Stage};
 use super::offsets::{BatchAck, OffsetTracker, PartitionOffsets, PendingBatch};
+use super::produce::TopicHandle;
 use super::{Control, Shared};
 use crate::clients::{self, ClientKind};
 use crate::config::ConfigMap;
@@ -81,8 +82,8 @@ struct Scratch {
     value: Vec<u8>,
     /// Topic of the last record handed to the transform chain (for error reports).
     chain_topic: String,
-    /// Topic of the last record sent; it is known to exist.
-    known_topic: Option<String>,
+    /// Topic of the last record sent (it is known to exist) and its handle, if any.
+    known_topic: Option<(String, Option<Arc<TopicHandle<AckContext>>>)>,
 }
 
 /// Committed offsets of one connector, as its tasks read them.
@@ -117,6 +118,8 @@ pub struct SourceRunner {
     pub(crate) control: watch::Receiver<Control>,
     pub(crate) tracker: OffsetTracker,
     pub(crate) known_topics: HashSet<String>,
+    /// librdkafka handles of the topics sent to (see [`super::produce`]).
+    pub(crate) topic_handles: HashMap<String, Option<Arc<TopicHandle<AckContext>>>>,
     /// The state last reported for the task (the start target).
     pub(crate) reported: Control,
 }
@@ -316,11 +319,17 @@ impl SourceRunner {
         scratch: &mut Scratch,
     ) -> ConnectResult<()> {
         // Consecutive records mostly share a topic: compare with the last one before hashing.
-        if scratch.known_topic.as_deref() != Some(record.topic.as_str()) {
+        if scratch.known_topic.as_ref().map(|(t, _)| t.as_str()) != Some(record.topic.as_str()) {
             if !self.known_topics.contains(&record.topic) {
                 self.ensure_topic(&record.topic).await;
             }
-            scratch.known_topic = Some(record.topic.clone());
+            let producer = &self.producer;
+            let handle = self
+                .topic_handles
+                .entry(record.topic.clone())
+                .or_insert_with(|| TopicHandle::new(producer, &record.topic).map(Arc::new))
+                .clone();
+            scratch.known_topic = Some((record.topic.clone(), handle));
         }
         let topic = record.topic.as_str();
         let Scratch { key, value, .. } = scratch;
@@ -383,13 +392,37 @@ impl SourceRunner {
             }
             headers = Some(owned);
         }
+        let key = key.as_deref().map(Vec::as_slice);
+        let value = value.as_deref().map(Vec::as_slice);
+        ack.add();
+        // Headerless records go through the topic's handle (the usual case).
+        let handle = scratch.known_topic.as_ref().and_then(|(_, h)| h.as_ref());
+        if let (Some(handle), None) = (handle, &headers) {
+            let mut opaque = ack.clone();
+            loop {
+                match handle.send(record.kafka_partition, key, value, record.timestamp, opaque) {
+                    Ok(()) => {
+                        self.written += 1;
+                        return Ok(());
+                    }
+                    Err((RDKafkaErrorCode::QueueFull, back)) => {
+                        opaque = back;
+                        Self::wait_for_queue_space(&self.signal).await;
+                    }
+                    Err((code, _)) => {
+                        let e = KafkaError::MessageProduction(code);
+                        return self.produce_failed(topic, record, ack, e).await;
+                    }
+                }
+            }
+        }
         let mut br: BaseRecord<'_, [u8], [u8], Arc<BatchAck>> =
             BaseRecord::with_opaque_to(topic, ack.clone());
-        if let Some(k) = &key {
-            br = br.key(k.as_slice());
+        if let Some(k) = key {
+            br = br.key(k);
         }
-        if let Some(v) = &value {
-            br = br.payload(v.as_slice());
+        if let Some(v) = value {
+            br = br.payload(v);
         }
         if let Some(p) = record.kafka_partition {
             br = br.partition(p);
@@ -400,7 +433,6 @@ impl SourceRunner {
         if let Some(h) = headers {
             br = br.headers(h);
         }
-        ack.add();
         loop {
             match self.producer.send(br) {
                 Ok(()) => {
@@ -409,26 +441,35 @@ impl SourceRunner {
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     br = back;
-                    self.signal.waiting.store(true, Ordering::Relaxed);
-                    let _ = tokio::time::timeout(
-                        Duration::from_millis(100),
-                        self.signal.notify.notified(),
-                    )
-                    .await;
-                    self.signal.waiting.store(false, Ordering::Relaxed);
+                    Self::wait_for_queue_space(&self.signal).await;
                 }
-                Err((e, _)) => {
-                    ack.done(None);
-                    let ctx = source_ctx(topic, Some(record));
-                    let err =
-                        ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
-                    self.errors
-                        .recover::<()>(Stage::KafkaProduce, &ctx, err, None)
-                        .await?;
-                    return Ok(());
-                }
+                Err((e, _)) => return self.produce_failed(topic, record, ack, e).await,
             }
         }
+    }
+
+    /// Waits (at most 100 ms) for deliveries to free space in librdkafka's full queue.
+    async fn wait_for_queue_space(signal: &AckSignal) {
+        signal.waiting.store(true, Ordering::Relaxed);
+        let _ = tokio::time::timeout(Duration::from_millis(100), signal.notify.notified()).await;
+        signal.waiting.store(false, Ordering::Relaxed);
+    }
+
+    /// A record librdkafka refused: fails the task or skips it, as `errors.tolerance` says.
+    async fn produce_failed(
+        &mut self,
+        topic: &str,
+        record: &ConnectRecord,
+        ack: &Arc<BatchAck>,
+        e: KafkaError,
+    ) -> ConnectResult<()> {
+        ack.done(None);
+        let ctx = source_ctx(topic, Some(record));
+        let err = ConnectError::other(format!("Failed to send record to topic {topic}: {e}"));
+        self.errors
+            .recover::<()>(Stage::KafkaProduce, &ctx, err, None)
+            .await?;
+        Ok(())
     }
 
     /// Checks the topic exists (creating it if needed) and records it as active.

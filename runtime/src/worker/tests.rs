@@ -41,6 +41,12 @@ fn cfg(pairs: &[(&str, &str)]) -> ConfigMap {
 struct CountingSource(ConfigMap);
 struct CountingSourceTask {
     topic: String,
+    /// Odd records go here when set (`topic.odd`).
+    odd_topic: Option<String>,
+    /// Every n-th record carries header `n` = its number (`headers.every`).
+    headers_every: usize,
+    /// This record's value is too large to produce (`oversized.at`).
+    oversized_at: Option<usize>,
     count: usize,
     next: usize,
     fail: bool,
@@ -85,6 +91,9 @@ impl SourceConnector for CountingSource {
     fn create_task(&self) -> Box<dyn SourceTask> {
         Box::new(CountingSourceTask {
             topic: String::new(),
+            odd_topic: None,
+            headers_every: 0,
+            oversized_at: None,
             count: 0,
             next: 0,
             fail: false,
@@ -99,6 +108,9 @@ impl SourceTask for CountingSourceTask {
     async fn start(&mut self, ctx: SourceTaskContext) -> ConnectResult<()> {
         let c = &ctx.config;
         self.topic = c["topic"].clone();
+        self.odd_topic = c.get("topic.odd").cloned();
+        self.headers_every = c.get("headers.every").map_or(0, |n| n.parse().unwrap());
+        self.oversized_at = c.get("oversized.at").map(|n| n.parse().unwrap());
         self.count = c["count"].parse().unwrap();
         let task = c["task"].clone();
         self.fail = c.get("fail.task").is_some_and(|f| *f == task);
@@ -122,14 +134,28 @@ impl SourceTask for CountingSourceTask {
         }
         let end = (self.next + 100).min(self.count);
         let out = (self.next..end)
-            .map(|i| SourceRecord {
-                source_partition: self.partition.clone(),
-                source_offset: json!({"i": i}).as_object().unwrap().clone(),
-                record: ConnectRecord::new(
-                    self.topic.clone(),
-                    Some(schemas::string()),
-                    Value::String(format!("v{i}")),
-                ),
+            .map(|i| {
+                let topic = match &self.odd_topic {
+                    Some(odd) if i % 2 == 1 => odd.clone(),
+                    _ => self.topic.clone(),
+                };
+                let value = if self.oversized_at == Some(i) {
+                    "x".repeat(2 << 20)
+                } else {
+                    format!("v{i}")
+                };
+                let mut record =
+                    ConnectRecord::new(topic, Some(schemas::string()), Value::String(value));
+                if self.headers_every > 0 && i % self.headers_every == 0 {
+                    record
+                        .headers
+                        .add("n", Some(schemas::string()), Value::String(i.to_string()));
+                }
+                SourceRecord {
+                    source_partition: self.partition.clone(),
+                    source_offset: json!({"i": i}).as_object().unwrap().clone(),
+                    record,
+                }
             })
             .collect();
         self.next = end;
@@ -412,6 +438,81 @@ async fn source_task_produces_and_commits_acked_offsets_to_the_file() {
         reloaded.all("src"),
         vec![(part, json!({"i": 999}).as_object().unwrap().clone())]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_with_and_without_headers_to_two_topics_arrive_and_an_unsendable_one_is_skipped() {
+    let broker = Tansu::start();
+    let s = setup(&broker.bootstrap);
+    let (even, odd) = ("src-mixed-even", "src-mixed-odd");
+    let config = cfg(&[
+        ("name", "mixed"),
+        ("connector.class", "CountingSource"),
+        ("topic", even),
+        ("topic.odd", odd),
+        ("count", "300"),
+        ("headers.every", "3"),
+        ("oversized.at", "151"),
+        ("errors.tolerance", "all"),
+    ]);
+    start(&s, "mixed", config).await;
+    let part = json!({"p": "0"}).as_object().unwrap().clone();
+    wait_for("offsets of all 300 records", 30, || {
+        s.offsets.get("mixed", &part) == Some(json!({"i": 299}).as_object().unwrap().clone())
+    })
+    .await;
+    let mut got: Vec<(usize, Option<String>)> = Vec::new();
+    for (topic, want) in [(even, 150), (odd, 149)] {
+        for m in read_topic(&broker.bootstrap, topic, want) {
+            let i: usize = std::str::from_utf8(&m.payload().unwrap()[1..])
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(i % 2 == 1, topic == odd, "record {i} in {topic}");
+            let header = m.headers().and_then(|h| {
+                h.iter()
+                    .find(|h| h.key == "n")
+                    .map(|h| String::from_utf8(h.value.unwrap().to_vec()).unwrap())
+            });
+            got.push((i, header));
+        }
+    }
+    got.sort();
+    let want: Vec<(usize, Option<String>)> = (0..300)
+        .filter(|&i| i != 151)
+        .map(|i| (i, (i % 3 == 0).then(|| i.to_string())))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(s.statuses.tasks.lock()[&tid("mixed", 0)].0, State::Running);
+    s.worker.stop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsendable_record_fails_the_task_under_tolerance_none() {
+    let broker = Tansu::start();
+    let s = setup(&broker.bootstrap);
+    let config = cfg(&[
+        ("name", "big"),
+        ("connector.class", "CountingSource"),
+        ("topic", "src-oversized"),
+        ("count", "10"),
+        ("oversized.at", "4"),
+    ]);
+    start(&s, "big", config).await;
+    wait_for("task FAILED", 30, || {
+        s.statuses
+            .tasks
+            .lock()
+            .get(&tid("big", 0))
+            .is_some_and(|t| t.0 == State::Failed)
+    })
+    .await;
+    let trace = s.statuses.tasks.lock()[&tid("big", 0)].1.clone().unwrap();
+    assert!(
+        trace.contains("Failed to send record to topic src-oversized"),
+        "{trace}"
+    );
+    s.worker.stop_all().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
