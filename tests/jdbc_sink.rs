@@ -604,3 +604,141 @@ async fn upsert_through_the_staging_table_keeps_the_last_record_per_key() {
         "the COPY path fell back to statements:\n{log}"
     );
 }
+
+/// Produces `(key, value)` records to partition 0 of `topic`.
+async fn produce_all(bootstrap: &str, topic: &str, recs: &[(String, String)]) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("producer");
+    for (k, v) in recs {
+        let rec = FutureRecord::to(topic).key(k).payload(v).partition(0);
+        producer
+            .send(rec, Duration::from_secs(10))
+            .await
+            .map_err(|(e, _)| e)
+            .expect("produce");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_treats_numeric_keys_of_one_value_at_two_scales_as_one_key() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE prices (k numeric primary key, v text)",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("prices", 1).await;
+    // String keys into a numeric key column: 1.0 and 1.00 are one Postgres key.
+    let rec = |k: &str, v: &str| {
+        (
+            json!({"schema": {"type": "struct", "optional": false,
+                              "fields": [{"field": "k", "type": "string", "optional": false}]},
+                   "payload": {"k": k}})
+            .to_string(),
+            json!({"schema": {"type": "struct", "optional": false,
+                              "fields": [{"field": "v", "type": "string", "optional": true}]},
+                   "payload": {"v": v}})
+            .to_string(),
+        )
+    };
+    let recs = vec![
+        rec("1.0", "first"),
+        rec("2", "two"),
+        rec("1.00", "second"),
+        rec("01.000", "last"),
+    ];
+    produce_all(&broker.bootstrap, "prices", &recs).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    w.create(
+        "prices-sink",
+        json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+               "topics": "prices",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "k"}),
+    )
+    .await;
+    let sql = "SELECT string_agg(k || ':' || v, ',' ORDER BY k) FROM prices";
+    wait_sql(&pg, sql, "1.000:last,2:two").await;
+    let status = w.wait_state("prices-sink", "RUNNING", 1).await;
+    let log = w.log();
+    assert!(
+        !log.contains("cannot affect row a second time"),
+        "{status}\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_timezone_writes_timestamps_as_wall_clocks_of_that_zone() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE stamps (id int primary key, at timestamp, at_tz timestamptz)",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("stamps", 1).await;
+    kafka.create_topic("stamps-upd", 1).await;
+    let ts_field = |name: &str| {
+        json!({"field": name, "type": "int64", "optional": false,
+               "name": "org.apache.kafka.connect.data.Timestamp", "version": 1})
+    };
+    let value = |id: i32, ms: i64| {
+        json!({"schema": {"type": "struct", "optional": false, "fields": [
+                   {"field": "id", "type": "int32", "optional": false},
+                   ts_field("at"), ts_field("at_tz")]},
+               "payload": {"id": id, "at": ms, "at_tz": ms}})
+        .to_string()
+    };
+    // 2024-01-15 12:00:00.123 UTC is 15:00:00.123 in Moscow.
+    let ms = 1_705_320_000_123i64;
+    produce_all(
+        &broker.bootstrap,
+        "stamps",
+        &[(key(1), value(1, ms)), (key(2), value(2, ms))],
+    )
+    .await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let url = format!(
+        "{}?user=postgres&password=postgres",
+        pg.jdbc_url("postgres")
+    );
+    // insert (binary COPY) and update (statements) both write Moscow wall clocks.
+    w.create(
+        "stamps-sink",
+        json!({"connector.class": "JdbcSink", "topics": "stamps", "connection.url": url,
+               "db.timezone": "Europe/Moscow"}),
+    )
+    .await;
+    let sql = "SELECT string_agg(id || '|' || at || '|' || \
+               to_char(at_tz AT TIME ZONE 'UTC', 'HH24:MI:SS.MS'), ',' ORDER BY id) FROM stamps";
+    wait_sql(
+        &pg,
+        sql,
+        "1|2024-01-15 15:00:00.123|12:00:00.123,2|2024-01-15 15:00:00.123|12:00:00.123",
+    )
+    .await;
+    // Summer time does not exist in Moscow since 2014; 2024-07-01 10:00 UTC is 13:00 there.
+    let july = 1_719_828_000_000i64;
+    produce_all(&broker.bootstrap, "stamps-upd", &[(key(2), value(2, july))]).await;
+    w.create(
+        "stamps-update",
+        json!({"connector.class": "JdbcSink", "topics": "stamps-upd", "connection.url": url,
+               "table.name.format": "stamps", "insert.mode": "update",
+               "pk.mode": "record_value", "pk.fields": "id", "db.timezone": "Europe/Moscow"}),
+    )
+    .await;
+    wait_sql(
+        &pg,
+        sql,
+        "1|2024-01-15 15:00:00.123|12:00:00.123,2|2024-07-01 13:00:00|10:00:00.000",
+    )
+    .await;
+    let log = w.log();
+    assert!(
+        log.contains("writes \"stamps\" with binary COPY"),
+        "the insert did not take the COPY path:\n{log}"
+    );
+}

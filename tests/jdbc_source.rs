@@ -538,3 +538,161 @@ async fn timestamp_initial_now_skips_existing_rows_in_timestamp_incrementing_mod
         "an existing row was read",
     );
 }
+
+/// The `value` part of `key` in a `/config/validate` answer.
+fn validated(body: &Value, key: &str) -> Value {
+    body["configs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["value"]["name"] == key))
+        .map(|c| c["value"].clone())
+        .unwrap_or_else(|| panic!("{key} missing from {body}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_timezone_and_granularity_shape_timestamps_bounds_and_offsets() {
+    let pg = Postgres::start();
+    // A Moscow wall clock (UTC+3) and the same instant as a timestamptz.
+    pg.psql(
+        "postgres",
+        "CREATE TABLE events (id int primary key, at timestamp not null, at_tz timestamptz); \
+         INSERT INTO events VALUES (1, '2024-01-15 15:00:00.123456', '2024-01-15 12:00:00.123456+00')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("tzn-events", 1).await;
+    kafka.create_topic("tzi-events", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let config = |prefix: &str, granularity: &str| {
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "timestamp", "timestamp.column.name": "at", "table.whitelist": "events",
+               "db.timezone": "Europe/Moscow", "timestamp.granularity": granularity,
+               "topic.prefix": prefix, "poll.interval.ms": 200})
+    };
+    // Unknown values are validation errors naming their key.
+    let mut bad = config("x-", "millis");
+    bad["name"] = json!("bad");
+    bad["db.timezone"] = json!("Mars/Olympus_Mons");
+    let r = w
+        .put(
+            "/connector-plugins/JdbcSourceConnector/config/validate",
+            &bad,
+        )
+        .await;
+    assert_eq!(r.body["error_count"], 2, "{}", r.body);
+    let tz = validated(&r.body, "db.timezone");
+    assert!(
+        tz["errors"][0].as_str().unwrap().contains("db.timezone"),
+        "{tz}"
+    );
+    let g = validated(&r.body, "timestamp.granularity");
+    assert!(
+        g["errors"][0].as_str().unwrap().contains("nanos_long"),
+        "{g}"
+    );
+
+    w.create("tz-nanos", config("tzn-", "nanos_long")).await;
+    w.create("tz-iso", config("tzi-", "nanos_iso_datetime_string"))
+        .await;
+    running(&w, "tz-nanos", 1).await;
+    running(&w, "tz-iso", 1).await;
+    let nanos = 1_705_320_000_123_456_000i64;
+    let got = kafka.consume("tzn-events", 1);
+    let v: Value = serde_json::from_str(&got[0].value_str()).unwrap();
+    assert_eq!(v["payload"]["at"], nanos, "{v}");
+    assert_eq!(v["payload"]["at_tz"], nanos, "{v}");
+    assert_eq!(v["schema"]["fields"][1]["type"], "int64");
+    assert!(v["schema"]["fields"][1].get("name").is_none(), "{v}");
+    let got = kafka.consume("tzi-events", 1);
+    assert_eq!(payload(&got[0])["at"], "2024-01-15T15:00:00.123456000");
+    assert_eq!(payload(&got[0])["at_tz"], "2024-01-15T15:00:00.123456000");
+    // Offsets hold the instant in Confluent's shape, whatever the granularity.
+    for name in ["tz-nanos", "tz-iso"] {
+        let o = wait_for("timestamp offset", DEADLINE, || async {
+            let r = w.get(&format!("/connectors/{name}/offsets")).await;
+            let o = r.body["offsets"][0]["offset"].clone();
+            o.get("timestamp").is_some().then_some(o)
+        })
+        .await;
+        assert_eq!(
+            o,
+            json!({"timestamp": 1_705_320_000_123i64, "timestamp_nanos": 123_456_000})
+        );
+    }
+    // A row stamped with Moscow's "now" is inside the upper bound (now() in the database) only
+    // when read in Moscow time: as UTC it would be three hours ahead and wait that long.
+    pg.psql(
+        "postgres",
+        "INSERT INTO events VALUES (2, (now() AT TIME ZONE 'Europe/Moscow') - interval '1 second', NULL)",
+    );
+    let got = kafka.consume("tzn-events", 2);
+    let want: i64 = pg
+        .psql(
+            "postgres",
+            "SELECT (extract(epoch FROM at AT TIME ZONE 'Europe/Moscow') * 1000000)::int8 * 1000 \
+             FROM events WHERE id = 2",
+        )
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(payload(&got[1])["id"], 2);
+    assert_eq!(payload(&got[1])["at"], want);
+    assert!(payload(&got[1])["at_tz"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_masked_stays_out_of_logs_traces_and_validate() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE hush_orders (id int primary key, note text); \
+         INSERT INTO hush_orders VALUES (1, 'a'), (2, 'b')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("masked-q", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let config = |query: &str| {
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "incrementing", "incrementing.column.name": "id",
+               "query.masked": query, "topic.prefix": "masked-q",
+               "poll.interval.ms": 200, "query.retry.attempts": 0})
+    };
+    let mut named = config("SELECT id, note FROM hush_orders");
+    named["name"] = json!("masked");
+    let r = w
+        .put(
+            "/connector-plugins/JdbcSourceConnector/config/validate",
+            &named,
+        )
+        .await;
+    assert_eq!(r.body["error_count"], 0, "{}", r.body);
+    assert_eq!(validated(&r.body, "query.masked")["value"], "[hidden]");
+
+    w.create("masked", config("SELECT id, note FROM hush_orders"))
+        .await;
+    running(&w, "masked", 1).await;
+    let got = kafka.consume("masked-q", 2);
+    assert_eq!(payload(&got[1])["note"], "b");
+
+    // A failing masked query fails the task with the SQLSTATE only.
+    w.create("masked-bad", config("SELECT id FROM hush_missing_table"))
+        .await;
+    let trace = wait_for("masked-bad FAILED", DEADLINE, || async {
+        let r = w.get("/connectors/masked-bad/status").await;
+        let t = r.body["tasks"][0].clone();
+        (t["state"] == "FAILED").then(|| t["trace"].as_str().unwrap_or_default().to_string())
+    })
+    .await;
+    assert!(
+        trace.contains("<redacted>") && trace.contains("42P01"),
+        "{trace}"
+    );
+    assert!(!trace.contains("hush_missing_table"), "{trace}");
+    let log = w.log();
+    assert!(log.contains("<redacted>"), "{log}");
+    for secret in ["hush_orders", "hush_missing_table"] {
+        assert!(!log.contains(secret), "{secret} in the worker log:\n{log}");
+    }
+}

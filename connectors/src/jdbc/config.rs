@@ -227,6 +227,7 @@ impl SourceConfig {
             Granularity::parse(&r.string("timestamp.granularity")?).unwrap_or_default();
         let mut conn = conn;
         conn.time_zone = zone.name().to_string();
+        conn.log_statements = !query_masked;
         let initial = r.string("timestamp.initial")?;
         Ok(SourceConfig {
             conn,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::Connection;
+use sqlx::{ConnectOptions, Connection};
 
 /// `application_name` of the source's connections (lets the gap-free bound skip the source's
 /// own sessions).
@@ -29,6 +29,9 @@ pub struct ConnInfo {
     /// The session's `TimeZone` (`db.timezone`; UTC unless set by the connector's config), so
     /// that Postgres converts between `timestamp` and `timestamptz` in that zone.
     pub time_zone: String,
+    /// Whether sqlx may log statements (off for a masked query: its slow-statement warnings
+    /// would show the SQL).
+    pub log_statements: bool,
 }
 
 /// Parses a PostgreSQL JDBC URL; `connection.user`/`connection.password` override the URL's.
@@ -70,6 +73,7 @@ pub fn parse_url(
         user: None,
         password: None,
         time_zone: "UTC".to_string(),
+        log_statements: true,
     };
     if info.database.is_empty() {
         return Err(format!("connection.url '{url}' names no database"));
@@ -114,14 +118,17 @@ fn percent_decode(s: &str) -> String {
 }
 
 impl ConnInfo {
-    /// sqlx options: session time zone `time_zone`, the connectors' application name.
+    /// sqlx options: the connectors' application name (sqlx starts sessions in UTC; see
+    /// [`ConnInfo::connect`] for `time_zone`).
     pub fn options(&self, application_name: &str) -> PgConnectOptions {
         let mut o = PgConnectOptions::new_without_pgpass()
             .host(&self.host)
             .port(self.port)
             .database(&self.database)
-            .application_name(application_name)
-            .options([("TimeZone", self.time_zone.as_str())]);
+            .application_name(application_name);
+        if !self.log_statements {
+            o = o.disable_statement_logging();
+        }
         if let Some(u) = &self.user {
             o = o.username(u);
         }
@@ -131,13 +138,33 @@ impl ConnInfo {
         o
     }
 
+    /// Sets the session's `TimeZone` to `time_zone` unless it is UTC (sqlx's own startup
+    /// parameter, which wins over `options`).
+    async fn set_time_zone(&self, conn: &mut PgConnection) -> ConnectResult<()> {
+        if self.time_zone == "UTC" {
+            return Ok(());
+        }
+        sqlx::query("SELECT set_config('TimeZone', $1, false)")
+            .bind(&self.time_zone)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                ConnectError::config(format!(
+                    "PostgreSQL at {} does not accept db.timezone '{}': {e}",
+                    self.describe(),
+                    self.time_zone
+                ))
+            })?;
+        Ok(())
+    }
+
     /// `host:port/db`, for messages (never the password).
     pub fn describe(&self) -> String {
         format!("{}:{}/{}", self.host, self.port, self.database)
     }
 
-    /// Connects, retrying up to `attempts` times `backoff` apart; authentication and
-    /// missing-database errors fail at once.
+    /// Connects, retrying up to `attempts` times `backoff` apart (authentication and
+    /// missing-database errors fail at once), and sets the session's `TimeZone`.
     pub async fn connect(
         &self,
         application_name: &str,
@@ -148,7 +175,10 @@ impl ConnInfo {
         let mut last = String::new();
         for attempt in 1..=attempts {
             match PgConnection::connect_with(&self.options(application_name)).await {
-                Ok(c) => return Ok(c),
+                Ok(mut c) => {
+                    self.set_time_zone(&mut c).await?;
+                    return Ok(c);
+                }
                 Err(e) => {
                     last = e.to_string();
                     let fatal = e

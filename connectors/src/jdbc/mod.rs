@@ -18,6 +18,31 @@
 //! `incrementing` mode has no such bound (as in Confluent): ids committed out of order by
 //! concurrent transactions can be passed over.
 //!
+//! Time zones (`db.timezone`, an IANA name such as `Europe/Moscow`; default UTC): the
+//! connectors' sessions run with that `TimeZone`, and `timestamp` (without time zone) columns
+//! hold wall-clock times in it. The source reads them as the instants they denote in the zone
+//! (an ambiguous wall-clock time at a clock change is the later instant, as in Postgres), so
+//! records, timestamp-mode bounds (Postgres compares the column with the bound in the session
+//! zone) and offsets all agree; `timestamptz` columns are instants already. The sink writes
+//! Connect Timestamps into `timestamp` columns as wall-clock times of the zone (COPY and
+//! statements alike) and into `timestamptz` columns as instants. `date` and `time` columns are
+//! not shifted. An unknown zone is a validation error naming `db.timezone`.
+//!
+//! `timestamp.granularity` (source) is Confluent's: `connect_logical` (Connect Timestamp,
+//! epoch milliseconds, the default), `micros_long`/`nanos_long` (int64 epoch µs/ns),
+//! `micros_string`/`nanos_string` (the same as decimal strings) and
+//! `micros_iso_datetime_string`/`nanos_iso_datetime_string` (`yyyy-MM-ddTHH:mm:ss.ffffff[fff]`
+//! on `db.timezone`'s wall clock). It applies to `timestamp` and `timestamptz` columns;
+//! offsets stay `{"timestamp": ms, "timestamp_nanos": ns}` whatever it is.
+//!
+//! `query.masked` (source) is Confluent's password-type twin of `query`: the query itself,
+//! shown as `[hidden]` by the REST API; only one of the two may be set. A masked query is
+//! never logged (the debug line of each query says `<redacted>`, sqlx's statement logging is
+//! off) and database errors of it keep only their SQLSTATE (`<redacted> [SQLState=42P01]`)
+//! in logs and task traces. As an extension, `query.masked=true` masks the `query` value the
+//! same way (`false`: not masked). `query.suffix` is appended, after a space, to every
+//! generated query.
+//!
 //! Beyond Confluent, the source also splits a `bulk` table over tasks by page (`ctid`) ranges
 //! when `tasks.max` exceeds the number of tables, and reconnects after a failed query
 //! (`query.retry.attempts`, default forever) resuming from the last emitted row.
@@ -28,7 +53,9 @@
 //! UPDATE` keeping the last record of each key) when every column's value/type pair is
 //! covered (integers, floats, bool, text/varchar/char, bytea, numeric, date, time,
 //! timestamp/timestamptz, uuid, json/jsonb); `update` mode, tombstone `DELETE`s and other
-//! tables use multi-row statements. The worker log says which path each table takes.
+//! tables use multi-row statements. The worker log says which path each table takes. An
+//! upsert batch keeps the last record of each key, comparing `numeric` keys by value (`1.0`,
+//! `1.00` and `01` are one key, as in the table's unique index).
 //!
 //! The sink's extension `exactly.once=true` stores the next offset of each consumed partition
 //! in `exactly.once.offsets.table` (default `__ferroconnect_sink_offsets`, keyed by connector
