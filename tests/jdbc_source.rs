@@ -669,6 +669,25 @@ async fn query_masked_stays_out_of_logs_traces_and_validate() {
         .await;
     assert_eq!(r.body["error_count"], 0, "{}", r.body);
     assert_eq!(validated(&r.body, "query.masked")["value"], "[hidden]");
+    // Both query and query.masked: an error on each key, quoting neither query.
+    named["query"] = json!("SELECT 1");
+    let r = w
+        .put(
+            "/connector-plugins/JdbcSourceConnector/config/validate",
+            &named,
+        )
+        .await;
+    assert_eq!(r.body["error_count"], 2, "{}", r.body);
+    for key in ["query", "query.masked"] {
+        let e = validated(&r.body, key)["errors"][0].clone();
+        assert!(
+            e.as_str()
+                .unwrap()
+                .contains("cannot be set at the same time"),
+            "{e}"
+        );
+    }
+    assert!(!r.body.to_string().contains("hush_orders"), "{}", r.body);
 
     w.create("masked", config("SELECT id, note FROM hush_orders"))
         .await;

@@ -198,7 +198,7 @@ impl SourceConfig {
                 "timestamp.column.name is required in mode '{mode_raw}'"
             ));
         }
-        let (query, query_masked) = parse_query(&r)?;
+        let (query, query_masked) = parse_query(&r, map)?;
         let whitelist = r.list("table.whitelist")?;
         let blacklist = r.list("table.blacklist")?;
         let include = r.list("table.include.list")?;
@@ -288,8 +288,24 @@ impl SourceConfig {
 /// What replaces a masked query (and the text of database errors about it) in logs and traces.
 pub const REDACTED: &str = "<redacted>";
 
+/// The error when both `query` and a masked query (`query.masked` other than true/false) are
+/// set, from the raw config (the message quotes neither).
+pub fn query_conflict(map: &ConfigMap) -> Option<String> {
+    let get = |k: &str| map.get(k).map(|v| v.trim()).unwrap_or_default();
+    let (query, masked) = (get("query"), get(QUERY_MASKED_CONFIG));
+    let flag = masked.eq_ignore_ascii_case("true") || masked.eq_ignore_ascii_case("false");
+    (!query.is_empty() && !masked.is_empty() && !flag).then(|| {
+        format!(
+            "Both 'query' and '{QUERY_MASKED_CONFIG}' configs cannot be set at the same time; use only one of them"
+        )
+    })
+}
+
 /// The custom query and whether it is masked, from `query` and `query.masked`.
-fn parse_query(r: &ConfigReader<'_>) -> Result<(String, bool), String> {
+fn parse_query(r: &ConfigReader<'_>, map: &ConfigMap) -> Result<(String, bool), String> {
+    if let Some(e) = query_conflict(map) {
+        return Err(e);
+    }
     let query = r.string("query")?.trim().to_string();
     let masked = r.string(QUERY_MASKED_CONFIG)?.trim().to_string();
     if masked.eq_ignore_ascii_case("true") || masked.eq_ignore_ascii_case("false") {
@@ -297,11 +313,6 @@ fn parse_query(r: &ConfigReader<'_>) -> Result<(String, bool), String> {
     }
     if masked.is_empty() {
         return Ok((query, false));
-    }
-    if !query.is_empty() {
-        return Err(format!(
-            "Both 'query' and '{QUERY_MASKED_CONFIG}' configs cannot be set at the same time; use only one of them"
-        ));
     }
     Ok((masked, true))
 }

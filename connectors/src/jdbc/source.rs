@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
+use ferroconnect_runtime::config::{ConfigDef, ConfigMap, ConfigValue};
 use ferroconnect_runtime::connector::{
     Connector, ConnectorContext, SourceConnector, SourceTask, SourceTaskContext,
 };
@@ -15,7 +15,9 @@ use ferroconnect_runtime::error::{ConnectError, ConnectResult};
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
-use super::config::{source_config_def, Mode, SourceConfig, TABLES_CONFIG};
+use super::config::{
+    query_conflict, source_config_def, Mode, SourceConfig, QUERY_MASKED_CONFIG, TABLES_CONFIG,
+};
 use super::conn::SOURCE_APPLICATION_NAME;
 use super::querier::{Position, Querier};
 use super::table::{filter_tables, list_tables, resolve_whitelist, TableId};
@@ -52,6 +54,21 @@ impl Connector for JdbcSourceConnector {
 
     fn config_def(&self) -> ConfigDef {
         source_config_def()
+    }
+
+    /// Per-key checks, plus Confluent's cross-key one: `query` and `query.masked` are not
+    /// both set (the error is reported on both keys).
+    fn validate(&self, config: &ConfigMap) -> Vec<ConfigValue> {
+        let mut values = source_config_def().validate(config);
+        if let Some(e) = query_conflict(config) {
+            for v in values
+                .iter_mut()
+                .filter(|v| v.name == "query" || v.name == QUERY_MASKED_CONFIG)
+            {
+                v.errors.push(e.clone());
+            }
+        }
+        values
     }
 
     async fn start(
