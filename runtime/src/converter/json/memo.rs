@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::write::write_str;
 use crate::data::SchemaRef;
 
 /// Slots per thread and direction.
@@ -24,7 +25,14 @@ struct Slot {
     owner: u64,
     schema: SchemaRef,
     json: Arc<str>,
+    /// For a struct schema written by this converter: each field's key, escaped and ready to
+    /// copy (`"name":`, with the separating comma before all but the first).
+    keys: Option<FieldKeys>,
 }
+
+/// A struct schema's field keys as the JSON writer copies them: `"name":`, escaped, with the
+/// separating comma before all but the first.
+pub type FieldKeys = Arc<[Box<[u8]>]>;
 
 #[derive(Default)]
 struct Slots {
@@ -48,36 +56,57 @@ thread_local! {
     static READ: RefCell<Slots> = RefCell::new(Slots::default());
 }
 
-/// Appends the memoized JSON of `schema` for converter `owner`; false if not memoized.
-pub fn append_written(owner: u64, schema: &SchemaRef, out: &mut Vec<u8>) -> bool {
+/// Looks up what converter `owner` wrote for `schema` on this thread. On a hit, appends the
+/// schema's JSON to `out` if `append_json`, and returns the struct field keys (`None` for
+/// other schemas); `None` on a miss.
+pub fn lookup_written(
+    owner: u64,
+    schema: &SchemaRef,
+    out: &mut Vec<u8>,
+    append_json: bool,
+) -> Option<Option<FieldKeys>> {
     WRITTEN.with(|cell| {
         let slots = cell.borrow();
-        match slots
+        let slot = slots
             .slots
             .iter()
-            .find(|s| s.owner == owner && Arc::ptr_eq(&s.schema, schema))
-        {
-            Some(slot) => {
-                out.extend_from_slice(slot.json.as_bytes());
-                true
-            }
-            None => false,
+            .find(|s| s.owner == owner && Arc::ptr_eq(&s.schema, schema))?;
+        if append_json {
+            out.extend_from_slice(slot.json.as_bytes());
         }
+        Some(slot.keys.clone())
     })
 }
 
-/// Remembers the JSON converter `owner` wrote for `schema`.
-pub fn remember_written(owner: u64, schema: &SchemaRef, json: &[u8]) {
-    let Ok(text) = std::str::from_utf8(json) else {
-        return;
-    };
+/// Remembers the JSON converter `owner` wrote for `schema`; returns the struct field keys
+/// it made for it (`None` for other schemas).
+pub fn remember_written(owner: u64, schema: &SchemaRef, json: &[u8]) -> Option<FieldKeys> {
+    let text = std::str::from_utf8(json).ok()?;
+    let keys: Option<FieldKeys> = (!schema.fields.is_empty()).then(|| {
+        schema
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mut key = Vec::with_capacity(f.name.len() + 4);
+                if i > 0 {
+                    key.push(b',');
+                }
+                write_str(&mut key, &f.name);
+                key.push(b':');
+                key.into_boxed_slice()
+            })
+            .collect()
+    });
     WRITTEN.with(|cell| {
         cell.borrow_mut().insert(Slot {
             owner,
             schema: schema.clone(),
             json: text.into(),
+            keys: keys.clone(),
         })
     });
+    keys
 }
 
 /// The schema whose JSON text `text` starts with, and that text's length, if memoized.
@@ -103,6 +132,7 @@ pub fn remember_read(owner: u64, json: &str, schema: &SchemaRef) {
             owner,
             schema: schema.clone(),
             json: json.into(),
+            keys: None,
         })
     });
 }

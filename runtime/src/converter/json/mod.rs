@@ -83,37 +83,50 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(false);
         }
-        if self.config.schemas_enable {
-            out.extend_from_slice(b"{\"schema\":");
-            match schema {
-                Some(s) => self.write_schema_memoized(out, s)?,
-                None => out.extend_from_slice(b"null"),
+        let Some(schema) = schema else {
+            if self.config.schemas_enable {
+                out.extend_from_slice(b"{\"schema\":null,\"payload\":");
+                ser::write_value(out, None, value, &self.config)?;
+                out.push(b'}');
+            } else {
+                ser::write_value(out, None, value, &self.config)?;
             }
-            out.extend_from_slice(b",\"payload\":");
-            ser::write_value(out, schema.map(|s| s.as_ref()), value, &self.config)?;
-            out.push(b'}');
+            return Ok(true);
+        };
+        let enveloped = self.config.schemas_enable;
+        if enveloped {
+            out.extend_from_slice(b"{\"schema\":");
+        }
+        let keys = if self.config.schemas_cache_size > 0 {
+            match memo::lookup_written(self.owner, schema, out, enveloped) {
+                Some(keys) => keys,
+                None => {
+                    let start = out.len();
+                    schema_json::write_schema(out, schema, &self.config)?;
+                    let keys = memo::remember_written(self.owner, schema, &out[start..]);
+                    if !enveloped {
+                        out.truncate(start);
+                    }
+                    keys
+                }
+            }
         } else {
-            ser::write_value(out, schema.map(|s| s.as_ref()), value, &self.config)?;
+            if enveloped {
+                schema_json::write_schema(out, schema, &self.config)?;
+            }
+            None
+        };
+        if enveloped {
+            out.extend_from_slice(b",\"payload\":");
+        }
+        match &keys {
+            Some(keys) => ser::write_value_keyed(out, schema, value, keys, &self.config)?,
+            None => ser::write_value(out, Some(schema), value, &self.config)?,
+        }
+        if enveloped {
+            out.push(b'}');
         }
         Ok(true)
-    }
-
-    /// Writes a schema's JSON, reusing what this thread last wrote for the same `Arc`.
-    fn write_schema_memoized(
-        &self,
-        out: &mut Vec<u8>,
-        schema: &SchemaRef,
-    ) -> Result<(), DataError> {
-        let memoize = self.config.schemas_cache_size > 0;
-        if memoize && memo::append_written(self.owner, schema, out) {
-            return Ok(());
-        }
-        let start = out.len();
-        schema_json::write_schema(out, schema, &self.config)?;
-        if memoize {
-            memo::remember_written(self.owner, schema, &out[start..]);
-        }
-        Ok(())
     }
 
     /// Serializes to a fresh buffer (`fromConnectData`); `None` for a tombstone.

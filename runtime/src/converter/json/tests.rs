@@ -138,6 +138,60 @@ fn writing_into_a_reused_buffer_matches_the_fresh_bytes() {
 }
 
 #[test]
+fn memoized_struct_field_keys_write_the_same_bytes_as_the_first_record() {
+    let inner = SchemaBuilder::struct_()
+        .field("x", schemas::int32())
+        .build_ref();
+    let schema = SchemaBuilder::struct_()
+        .field("plain", schemas::string())
+        .field("quo\"te\\d\n", schemas::optional_int64())
+        .field("nested", inner.clone())
+        .build_ref();
+    let value = Value::Struct(
+        Struct::from_values(
+            schema.clone(),
+            vec![
+                Value::from("v"),
+                Value::Null,
+                Value::Struct(Struct::from_values(inner, vec![Value::Int32(7)]).unwrap()),
+            ],
+        )
+        .unwrap(),
+    );
+    let payload = r#"{"plain":"v","quo\"te\\d\n":null,"nested":{"x":7}}"#;
+    for (c, enveloped) in [(with_schemas(), true), (schemaless(), false)] {
+        // The first write memoizes the schema; later ones copy the keys from the memo.
+        let writes: Vec<String> = (0..3).map(|_| to_json(&c, Some(&schema), &value)).collect();
+        assert!(writes.iter().all(|w| w == &writes[0]), "{writes:?}");
+        if enveloped {
+            assert!(
+                writes[0].ends_with(&format!(",\"payload\":{payload}}}")),
+                "{}",
+                writes[0]
+            );
+        } else {
+            assert_eq!(writes[0], payload);
+        }
+    }
+    // A struct written under a schema that is not its own still fails as in Kafka, on the
+    // first write (memo miss) and on the next (memo hit).
+    let other = SchemaBuilder::struct_()
+        .field("y", schemas::int32())
+        .build_ref();
+    let c = with_schemas();
+    let wrong = Value::Struct(
+        Struct::from_values(
+            schema.clone(),
+            vec![Value::from("v"), Value::Null, Value::Null],
+        )
+        .unwrap(),
+    );
+    for _ in 0..2 {
+        assert!(ser_err(&c, Some(&other), &wrong).contains("Mismatching schema"));
+    }
+}
+
+#[test]
 fn reference_struct_example_round_trips() {
     let c = with_schemas();
     let (schema, value) = from_json(&c, REFERENCE_JSON);
