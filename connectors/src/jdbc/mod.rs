@@ -44,8 +44,12 @@
 //! generated query.
 //!
 //! Beyond Confluent, the source also splits a `bulk` table over tasks by page (`ctid`) ranges
-//! when `tasks.max` exceeds the number of tables, and reconnects after a failed query
-//! (`query.retry.attempts`, default forever) resuming from the last emitted row.
+//! when `tasks.max` exceeds the number of tables, and an `incrementing` table's initial load
+//! (the rows there when the connector starts on a table without offsets) by id ranges: slice
+//! 1 keeps Confluent's partition and offsets and goes on with the new rows afterwards, the
+//! others read their range once under partitions of their own (see the `offsets` module).
+//! It reconnects after a failed query (`query.retry.attempts`, default forever), resuming
+//! from the last emitted row.
 //!
 //! The sink writes each `put` batch in one transaction, creating (`auto.create`) and widening
 //! (`auto.evolve`) tables. `insert` and `upsert` writes go through binary `COPY … FROM STDIN`
@@ -74,6 +78,7 @@
 
 mod config;
 mod conn;
+mod offsets;
 mod querier;
 mod sink;
 mod sink_config;

@@ -17,55 +17,23 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::config::{Mode, SourceConfig};
+use super::offsets::{effective_plan, slice_partition, slice_progress, Position, SplitPlan};
 use super::table::{autoincrement_column, column_meta, quote_ident, TableId};
-use super::types::{decode, micros_to_millis, timestamp_micros, Decoding, NumericMapping, PgKind};
+use super::time::{db_now_micros, safe_upper_bound};
+use super::types::{decode, timestamp_micros, Decoding, NumericMapping, PgKind};
 
-/// Offset key of the incrementing column's last value.
-pub const INCREMENTING_FIELD: &str = "incrementing";
-/// Offset key of the timestamp in epoch milliseconds.
-pub const TIMESTAMP_FIELD: &str = "timestamp";
-/// Offset key of the timestamp's nanoseconds within its second.
-pub const TIMESTAMP_NANOS_FIELD: &str = "timestamp_nanos";
 /// Rows per message on the channel from the streaming task.
 const CHUNK_ROWS: usize = 1024;
+/// How far off a finished (or idle) split-load slice schedules its next query: never.
+const NEVER: Duration = Duration::from_secs(10 * 365 * 86_400);
 
-/// The position reached in a table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Position {
-    /// Last timestamp, microseconds since 1970.
-    pub ts_micros: Option<i64>,
-    /// Last incrementing value.
-    pub inc: Option<i64>,
-}
-
-impl Position {
-    /// Reads a Confluent offset map.
-    pub fn from_offset(o: &OffsetMap) -> Position {
-        let inc = o.get(INCREMENTING_FIELD).and_then(|v| v.as_i64());
-        let ts_micros = o.get(TIMESTAMP_FIELD).and_then(|v| v.as_i64()).map(|ms| {
-            match o.get(TIMESTAMP_NANOS_FIELD).and_then(|v| v.as_i64()) {
-                Some(ns) => ms.div_euclid(1000) * 1_000_000 + ns / 1000,
-                None => ms * 1000,
-            }
-        });
-        Position { ts_micros, inc }
-    }
-
-    /// Writes a Confluent offset map (`incrementing`, `timestamp`, `timestamp_nanos`).
-    pub fn to_offset(self) -> OffsetMap {
-        let mut m = OffsetMap::new();
-        if let Some(i) = self.inc {
-            m.insert(INCREMENTING_FIELD.into(), i.into());
-        }
-        if let Some(t) = self.ts_micros {
-            m.insert(TIMESTAMP_FIELD.into(), micros_to_millis(t).into());
-            m.insert(
-                TIMESTAMP_NANOS_FIELD.into(),
-                (t.rem_euclid(1_000_000) * 1000).into(),
-            );
-        }
-        m
-    }
+/// A querier's part in a split initial load (see [`super::offsets`]).
+#[derive(Debug, Clone)]
+enum SplitRole {
+    /// The owner: reads ids up to `first_hi`, then goes on after `upper`.
+    Owner { first_hi: i64, upper: i64 },
+    /// Slice k ≥ 1: reads ids up to `hi` once, under its own partition.
+    Slice { hi: i64, plan: SplitPlan },
 }
 
 /// How a result set becomes records: the struct schema and where each field comes from.
@@ -119,6 +87,8 @@ pub struct Querier {
     slice: Option<(u32, u32)>,
     /// The page range of the current query (`None` end = to the end of the table).
     pages: Option<(i64, Option<i64>)>,
+    /// Incrementing mode: this querier's part in a split initial load.
+    split: Option<SplitRole>,
 }
 
 impl Querier {
@@ -217,6 +187,7 @@ impl Querier {
             pending: VecDeque::new(),
             slice: None,
             pages: None,
+            split: None,
         }
     }
 
@@ -249,6 +220,52 @@ impl Querier {
         if count > 1 && index < count {
             self.slice = Some((index, count));
             self.label = format!("{} (slice {}/{count})", self.label, index + 1);
+        }
+    }
+
+    /// Incrementing mode: makes this querier slice `k` of `n` of a split initial load (slice
+    /// 0 keeps the table's partition) under the plan in force (stored by a slice, else
+    /// `config` for a fresh table). A slice with nothing (left) to read never queries.
+    pub fn set_split(
+        &mut self,
+        k: u32,
+        n: u32,
+        config: Option<&SplitPlan>,
+        offsets: &dyn ferroconnect_runtime::connector::OffsetReader,
+    ) {
+        let plan = effective_plan(offsets, &self.partition, n, config);
+        let last = self.position.inc.unwrap_or(-1);
+        if k == 0 {
+            let Some(plan) = plan else {
+                return;
+            };
+            let (_, first_hi) = plan.range(0);
+            if last >= first_hi {
+                self.position.inc = Some(last.max(plan.upper));
+                return;
+            }
+            self.label = format!("{} (initial load slice 1/{n})", self.label);
+            self.split = Some(SplitRole::Owner {
+                first_hi,
+                upper: plan.upper,
+            });
+            return;
+        }
+        self.partition = Arc::new(slice_partition(&self.partition, k, n));
+        self.label = format!("{} (initial load slice {}/{n})", self.label, k + 1);
+        let (stored_last, done) = offsets
+            .offset(&self.partition)
+            .as_ref()
+            .map(slice_progress)
+            .unwrap_or((None, false));
+        match plan {
+            Some(plan) if !done => {
+                let (lo, hi) = plan.range(k);
+                let lo = lo.unwrap_or(-1);
+                self.position.inc = Some(stored_last.map_or(lo, |l| l.max(lo)));
+                self.split = Some(SplitRole::Slice { hi, plan });
+            }
+            _ => self.next_poll = Instant::now() + NEVER,
         }
     }
 
@@ -319,7 +336,13 @@ impl Querier {
         let end = end.unwrap_or(i64::MAX / 2);
         let (clause, params) = match cfg.mode {
             Mode::Bulk => (String::new(), vec![]),
-            Mode::Incrementing => (format!(" WHERE {inc} > $1::int8 ORDER BY {inc} ASC"), vec![last]),
+            Mode::Incrementing => match &self.split {
+                Some(SplitRole::Owner { first_hi: hi, .. } | SplitRole::Slice { hi, .. }) => (
+                    format!(" WHERE {inc} > $1::int8 AND {inc} <= $2::int8 ORDER BY {inc} ASC"),
+                    vec![last, *hi],
+                ),
+                None => (format!(" WHERE {inc} > $1::int8 ORDER BY {inc} ASC"), vec![last]),
+            },
             Mode::Timestamp => (
                 format!(" WHERE {ts} > {} AND {ts} < {} ORDER BY {ts} ASC", bound(1), bound(2)),
                 vec![begin, end],
@@ -554,6 +577,13 @@ impl Querier {
                         return Ok(None);
                     };
                     self.next_poll = Instant::now() + cfg.poll_interval;
+                    match self.split.take() {
+                        Some(SplitRole::Owner { upper, .. }) => {
+                            self.position.inc = Some(self.position.inc.unwrap_or(-1).max(upper));
+                        }
+                        Some(SplitRole::Slice { .. }) => self.next_poll = Instant::now() + NEVER,
+                        None => {}
+                    }
                     let conn = running.handle.await.map_err(|e| {
                         ConnectError::other(format!("The query task of {} failed: {e}", self.label))
                     })?;
@@ -589,10 +619,12 @@ impl Querier {
         let value = Struct::from_values(plan.schema.clone(), row.values)?;
         out.push(SourceRecord {
             source_partition: self.partition.clone(),
-            source_offset: if cfg.mode == Mode::Bulk {
-                OffsetMap::new()
-            } else {
-                self.position.to_offset()
+            source_offset: match &self.split {
+                Some(SplitRole::Slice { plan, .. }) => {
+                    plan.slice_offset(self.position.inc.unwrap_or(-1), row.ts_done)
+                }
+                _ if cfg.mode == Mode::Bulk => OffsetMap::new(),
+                _ => self.position.to_offset(),
             },
             record: ConnectRecord::new(
                 self.topic.clone(),
@@ -739,52 +771,4 @@ fn decode_row(row: &PgRow, plan: &Plan, dec: &Decoding) -> Result<Row_, String> 
         inc,
         ts_done: false,
     })
-}
-
-/// The database's current time in microseconds since 1970.
-async fn db_now_micros(conn: &mut PgConnection) -> ConnectResult<i64> {
-    sqlx::query_scalar("SELECT (EXTRACT(EPOCH FROM now()) * 1000000)::int8")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| ConnectError::other(format!("Failed to read the database time: {e}")))
-}
-
-/// The newest timestamp that is safe to read up to (exclusive): the database's now() minus
-/// the delay, and before the start of the oldest transaction still running elsewhere.
-pub async fn safe_upper_bound(conn: &mut PgConnection, delay_ms: i64) -> ConnectResult<i64> {
-    sqlx::query_scalar(
-        "SELECT (EXTRACT(EPOCH FROM LEAST(now() - $1::int8 * INTERVAL '1 millisecond', \
-           COALESCE((SELECT min(xact_start) FROM pg_catalog.pg_stat_activity \
-                     WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() \
-                       AND backend_type = 'client backend' \
-                       AND application_name IS DISTINCT FROM $2), now()))) * 1000000)::int8",
-    )
-    .bind(delay_ms)
-    .bind(super::conn::SOURCE_APPLICATION_NAME)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| {
-        ConnectError::other(format!(
-            "Failed to compute the safe upper timestamp bound: {e}"
-        ))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offsets_round_trip_in_confluents_shape() {
-        let p = Position {
-            ts_micros: Some(1_700_000_000_123_456),
-            inc: Some(42),
-        };
-        let o = p.to_offset();
-        assert_eq!(
-            serde_json::Value::Object(o.clone()).to_string(),
-            r#"{"incrementing":42,"timestamp":1700000000123,"timestamp_nanos":123456000}"#
-        );
-        assert_eq!(Position::from_offset(&o), p);
-    }
 }

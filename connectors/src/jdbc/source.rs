@@ -2,6 +2,7 @@
 //! over tasks; `JdbcSourceTask` polls its tables in turn, one query at a time on one
 //! connection, `batch.max.rows` records per poll.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,8 +20,11 @@ use super::config::{
     query_conflict, source_config_def, Mode, SourceConfig, QUERY_MASKED_CONFIG, TABLES_CONFIG,
 };
 use super::conn::SOURCE_APPLICATION_NAME;
-use super::querier::{Position, Querier};
-use super::table::{filter_tables, list_tables, resolve_whitelist, TableId};
+use super::offsets::{Position, SplitPlan};
+use super::querier::Querier;
+use super::table::{
+    autoincrement_column, filter_tables, list_tables, quote_ident, resolve_whitelist, TableId,
+};
 use super::VERSION;
 
 /// Longest a poll waits for data before returning an empty batch.
@@ -34,6 +38,8 @@ pub struct JdbcSourceConnector {
     /// Discovered tables (`None` when tasks take `table.whitelist` or `query` as given).
     tables: Arc<Mutex<Option<Vec<TableId>>>>,
     monitor: Option<tokio::task::JoinHandle<()>>,
+    /// Incrementing mode: split-load plans by task config table entry (JSON text).
+    plans: HashMap<String, SplitPlan>,
 }
 
 fn config_err(e: String) -> ConnectError {
@@ -93,6 +99,7 @@ impl Connector for JdbcSourceConnector {
                 context,
             )));
         }
+        self.plans = self.split_plans(&cfg, &config).await;
         self.config = config;
         self.parsed = Some(cfg);
         Ok(())
@@ -117,21 +124,24 @@ impl Connector for JdbcSourceConnector {
             tracing::warn!("JDBC source found no tables to copy; no tasks are started");
             return Ok(Vec::new());
         }
-        // Bulk mode with more tasks than tables: split each table into page ranges.
-        let slices = if cfg.mode == Mode::Bulk {
-            (max_tasks / entries.len()).max(1)
-        } else {
-            1
-        };
+        // More tasks than tables: bulk splits each table into page ranges, incrementing
+        // splits a planned table's initial load into id ranges.
+        let slices = (max_tasks / entries.len()).max(1);
         let entries: Vec<serde_json::Value> = entries
             .into_iter()
             .flat_map(|e| {
-                (0..slices).map(move |i| {
-                    if slices == 1 {
-                        e.clone()
-                    } else {
-                        serde_json::json!({"table": e.clone(), "slice": [i, slices]})
-                    }
+                let plan = self
+                    .plans
+                    .get(&e.to_string())
+                    .filter(|p| p.count() as usize == slices && cfg.mode == Mode::Incrementing);
+                let n = match (cfg.mode, plan) {
+                    (Mode::Bulk, _) | (_, Some(_)) => slices,
+                    _ => 1,
+                };
+                (0..n).map(move |i| match plan {
+                    _ if n == 1 => e.clone(),
+                    Some(p) => serde_json::json!({"table": e.clone(), "split": [i, n], "plan": p.to_json()}),
+                    None => serde_json::json!({"table": e.clone(), "slice": [i, n]}),
                 })
             })
             .collect();
@@ -155,6 +165,92 @@ impl Connector for JdbcSourceConnector {
             m.abort();
         }
         Ok(())
+    }
+}
+
+impl JdbcSourceConnector {
+    /// Incrementing mode with more tasks than tables: a split plan per table over its
+    /// current ids (see [`super::offsets`]). Tables that cannot be planned are not split.
+    async fn split_plans(
+        &self,
+        cfg: &SourceConfig,
+        config: &ConfigMap,
+    ) -> HashMap<String, SplitPlan> {
+        let mut plans = HashMap::new();
+        let tasks_max = config
+            .get("tasks.max")
+            .and_then(|t| t.trim().parse::<usize>().ok())
+            .unwrap_or(1);
+        if cfg.mode != Mode::Incrementing || !cfg.query.is_empty() {
+            return plans;
+        }
+        let entries: Vec<(serde_json::Value, Option<TableId>)> =
+            match &*self.tables.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some(tables) => tables
+                    .iter()
+                    .map(|t| (serde_json::json!([t.schema, t.name]), Some(t.clone())))
+                    .collect(),
+                None => cfg
+                    .whitelist
+                    .iter()
+                    .map(|w| (w.clone().into(), None))
+                    .collect(),
+            };
+        let n = tasks_max / entries.len().max(1);
+        if entries.is_empty() || n < 2 {
+            return plans;
+        }
+        let planned = async {
+            let mut conn = cfg
+                .conn
+                .connect(SOURCE_APPLICATION_NAME, 1, Duration::ZERO)
+                .await?;
+            for (entry, table) in entries {
+                let table = match (table, entry.as_str()) {
+                    (Some(t), _) => t,
+                    (None, Some(name)) => {
+                        resolve_whitelist(&mut conn, cfg, &[name.to_string()])
+                            .await?
+                            .remove(0)
+                    }
+                    (None, None) => continue,
+                };
+                let column = if cfg.incrementing_column.is_empty() {
+                    match autoincrement_column(&mut conn, &table).await? {
+                        Some(c) => c,
+                        None => continue,
+                    }
+                } else {
+                    cfg.incrementing_column.clone()
+                };
+                let col = quote_ident(&column);
+                let sql = format!("SELECT min({col})::int8, max({col})::int8 FROM {}", table.quoted());
+                let (min, max): (Option<i64>, Option<i64>) =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .fetch_one(&mut conn)
+                        .await
+                        .map_err(|e| {
+                            ConnectError::other(format!(
+                                "Failed to read the id range of {}: {e}",
+                                table.qualified()
+                            ))
+                        })?;
+                if let Some(plan) = min
+                    .zip(max)
+                    .and_then(|(lo, hi)| SplitPlan::even(lo.max(0), hi, n as u32))
+                {
+                    tracing::info!(table = %table.qualified(), upper = plan.upper, bounds = ?plan.bounds, "JDBC source splits the initial load over {n} tasks");
+                    plans.insert(entry.to_string(), plan);
+                }
+            }
+            let _ = conn.close().await;
+            Ok::<_, ConnectError>(())
+        }
+        .await;
+        if let Err(e) = planned {
+            tracing::warn!(error = %e, "JDBC source could not plan split initial loads; tables are read by one task each");
+        }
+        plans
     }
 }
 
@@ -345,15 +441,20 @@ impl SourceTask for JdbcSourceTask {
             for e in entries {
                 // An entry is a whitelist name, a [schema, name] pair, or either of those with
                 // a bulk slice: {"table": entry, "slice": [index, count]}.
-                let (entry, slice) = match &e {
+                // Or, incrementing, with a split load: {"table", "split": [k, n], "plan"}.
+                let pair = |key: &str| {
+                    let s = e.get(key)?;
+                    Some((s.get(0)?.as_u64()? as u32, s.get(1)?.as_u64()? as u32))
+                };
+                let (entry, slice, split) = match &e {
                     serde_json::Value::Object(o) => (
                         o.get("table").cloned().unwrap_or_default(),
-                        o.get("slice").and_then(|s| {
-                            Some((s.get(0)?.as_u64()? as u32, s.get(1)?.as_u64()? as u32))
-                        }),
+                        pair("slice"),
+                        pair("split"),
                     ),
-                    _ => (e.clone(), None),
+                    _ => (e.clone(), None, None),
                 };
+                let plan = e.get("plan").and_then(SplitPlan::from_json);
                 let table = match entry {
                     serde_json::Value::String(n) => {
                         resolve_whitelist(&mut conn, &cfg, std::slice::from_ref(&n))
@@ -374,6 +475,9 @@ impl SourceTask for JdbcSourceTask {
                     Querier::for_table(&mut conn, &cfg, table, context.offsets.as_ref()).await?;
                 if let Some((i, n)) = slice {
                     q.set_slice(i, n);
+                }
+                if let Some((k, n)) = split {
+                    q.set_split(k, n, plan.as_ref(), context.offsets.as_ref());
                 }
                 self.queriers.push(q);
             }

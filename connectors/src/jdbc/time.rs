@@ -1,10 +1,13 @@
 //! Time zones and timestamp representations of the JDBC connectors: `db.timezone` (the zone
 //! in which `timestamp without time zone` columns hold their wall-clock times) and the
-//! source's `timestamp.granularity` (how timestamp columns appear in records).
+//! source's `timestamp.granularity` (how timestamp columns appear in records), and the
+//! database clock the timestamp modes bound their queries by.
 
 use chrono::{DateTime, Duration, LocalResult, Offset, TimeZone};
 use chrono_tz::Tz;
 use ferroconnect_runtime::data::{schemas, LogicalType, SchemaRef, Value};
+use ferroconnect_runtime::error::{ConnectError, ConnectResult};
+use sqlx::postgres::PgConnection;
 
 /// Microseconds in a second.
 const SECOND_MICROS: i64 = 1_000_000;
@@ -174,6 +177,35 @@ fn iso(utc_micros: i64, zone: DbZone, digits: usize) -> Result<String, String> {
         at.naive_utc().format("%Y-%m-%dT%H:%M:%S"),
         &frac[..digits]
     ))
+}
+
+/// The database's current time in microseconds since 1970.
+pub async fn db_now_micros(conn: &mut PgConnection) -> ConnectResult<i64> {
+    sqlx::query_scalar("SELECT (EXTRACT(EPOCH FROM now()) * 1000000)::int8")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| ConnectError::other(format!("Failed to read the database time: {e}")))
+}
+
+/// The newest timestamp that is safe to read up to (exclusive): the database's now() minus
+/// the delay, and before the start of the oldest transaction still running elsewhere.
+pub async fn safe_upper_bound(conn: &mut PgConnection, delay_ms: i64) -> ConnectResult<i64> {
+    sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM LEAST(now() - $1::int8 * INTERVAL '1 millisecond', \
+           COALESCE((SELECT min(xact_start) FROM pg_catalog.pg_stat_activity \
+                     WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() \
+                       AND backend_type = 'client backend' \
+                       AND application_name IS DISTINCT FROM $2), now()))) * 1000000)::int8",
+    )
+    .bind(delay_ms)
+    .bind(super::conn::SOURCE_APPLICATION_NAME)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        ConnectError::other(format!(
+            "Failed to compute the safe upper timestamp bound: {e}"
+        ))
+    })
 }
 
 #[cfg(test)]
