@@ -715,3 +715,31 @@ async fn query_masked_stays_out_of_logs_traces_and_validate() {
         assert!(!log.contains(secret), "{secret} in the worker log:\n{log}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_suffix_is_appended_to_the_generated_query() {
+    let pg = Postgres::start();
+    pg.psql(
+        "postgres",
+        "CREATE TABLE tiers (id int primary key, name text); \
+         INSERT INTO tiers VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    );
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("sfx-tiers", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    // Bulk reads the table each poll; the suffix keeps only its last row.
+    w.create(
+        "sfx",
+        json!({"connector.class": "JdbcSource",
+               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "mode": "bulk", "table.whitelist": "tiers", "topic.prefix": "sfx-",
+               "query.suffix": " ORDER BY id DESC LIMIT 1 ", "poll.interval.ms": 100}),
+    )
+    .await;
+    running(&w, "sfx", 1).await;
+    let got = kafka.consume("sfx-tiers", 3);
+    for c in &got {
+        assert_eq!(payload(c)["id"], 3, "{}", c.value_str());
+    }
+}

@@ -251,7 +251,7 @@ impl SourceConfig {
             table_types: r.list("table.types")?,
             query,
             query_masked,
-            query_suffix: r.string("query.suffix")?,
+            query_suffix: r.string("query.suffix")?.trim().to_string(),
             query_retry_attempts: r.long("query.retry.attempts")?,
             topic_prefix: r.string("topic.prefix")?,
             poll_interval: Duration::from_millis(r.long("poll.interval.ms")?.max(1) as u64),
