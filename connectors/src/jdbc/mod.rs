@@ -44,10 +44,12 @@
 //! generated query.
 //!
 //! Beyond Confluent, the source also splits a `bulk` table over tasks by page (`ctid`) ranges
-//! when `tasks.max` exceeds the number of tables, and an `incrementing` table's initial load
-//! (the rows there when the connector starts on a table without offsets) by id ranges: slice
-//! 1 keeps Confluent's partition and offsets and goes on with the new rows afterwards, the
-//! others read their range once under partitions of their own (see the `offsets` module).
+//! when `tasks.max` exceeds the number of tables, and an `incrementing` or
+//! `timestamp+incrementing` table's initial load (the rows there when the connector starts on
+//! a table without offsets; not with `timestamp.initial`) by ranges of the incrementing
+//! column: the table's own partition keeps Confluent's offsets and goes on with new and
+//! updated rows after the load's handover point, while the ranges are read once under
+//! partitions of their own that record the plan (see the `offsets` module).
 //! It reconnects after a failed query (`query.retry.attempts`, default forever), resuming
 //! from the last emitted row.
 //!

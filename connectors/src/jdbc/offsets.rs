@@ -10,6 +10,11 @@
 //! `"initial.load.slice":"k/n"`), whose offsets carry the plan (`split.upper`, `split.b1`…)
 //! and, on the slice's last row, `split.done`.
 //!
+//! In `timestamp+incrementing` mode the plan also holds a handover time `T` (the safe upper
+//! bound when planned): the owner starts at `(T, -1)` and reads no range itself, while `n`
+//! slices (`0/n` … the owner's task runs slice 0 beside it) read the rows with a timestamp
+//! before `T` by id ranges (the last one open-ended).
+//!
 //! The plan in force is the one stored in any slice's offset (all slices of a load store the
 //! same), so a restart with fresh config bounds keeps the ranges already under way; without
 //! a stored plan, the config's plan applies only while the owner has no offset (a fresh
@@ -31,6 +36,8 @@ pub const TIMESTAMP_NANOS_FIELD: &str = "timestamp_nanos";
 pub const SLICE_KEY: &str = "initial.load.slice";
 /// Slice offset key of the plan's handover id.
 const UPPER_FIELD: &str = "split.upper";
+/// Slice offset key of the plan's handover time (epoch microseconds), timestamp modes.
+const TS_UPPER_FIELD: &str = "split.ts_upper";
 /// Slice offset key set to 1 on a slice's last row.
 const DONE_FIELD: &str = "split.done";
 
@@ -80,6 +87,8 @@ pub struct SplitPlan {
     pub upper: i64,
     /// `b1 … b(n-1)`, ascending.
     pub bounds: Vec<i64>,
+    /// `timestamp+incrementing`: the handover time `T` (epoch microseconds).
+    pub ts_upper: Option<i64>,
 }
 
 impl SplitPlan {
@@ -92,7 +101,11 @@ impl SplitPlan {
         let bounds = (1..n as i128)
             .map(|k| (min as i128 + span * k / n as i128 - 1) as i64)
             .collect();
-        Some(SplitPlan { upper: max, bounds })
+        Some(SplitPlan {
+            upper: max,
+            bounds,
+            ts_upper: None,
+        })
     }
 
     /// Number of slices.
@@ -100,17 +113,23 @@ impl SplitPlan {
         self.bounds.len() as u32 + 1
     }
 
-    /// The ids `(lo, hi]` of slice `k` (`lo` is `None` for the owner's open start).
+    /// The ids `(lo, hi]` of slice `k` (`lo` is `None` for the first slice's open start; the
+    /// last slice ends at `H`, or goes on with a handover time).
     pub fn range(&self, k: u32) -> (Option<i64>, i64) {
         let k = k as usize;
         let lo = k.checked_sub(1).and_then(|i| self.bounds.get(i)).copied();
-        let hi = self.bounds.get(k).copied().unwrap_or(self.upper);
+        let last = if self.ts_upper.is_some() {
+            i64::MAX
+        } else {
+            self.upper
+        };
+        let hi = self.bounds.get(k).copied().unwrap_or(last);
         (lo, hi)
     }
 
     /// The plan as task config JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"upper": self.upper, "bounds": self.bounds})
+        serde_json::json!({"upper": self.upper, "bounds": self.bounds, "ts_upper": self.ts_upper})
     }
 
     /// A plan from task config JSON.
@@ -122,7 +141,12 @@ impl SplitPlan {
             .iter()
             .map(|b| b.as_i64())
             .collect::<Option<Vec<i64>>>()?;
-        Some(SplitPlan { upper, bounds })
+        let ts_upper = v.get("ts_upper").and_then(|t| t.as_i64());
+        Some(SplitPlan {
+            upper,
+            bounds,
+            ts_upper,
+        })
     }
 
     /// A slice's offset: its last id, the plan, and `split.done` on its last row.
@@ -130,6 +154,9 @@ impl SplitPlan {
         let mut m = OffsetMap::new();
         m.insert(INCREMENTING_FIELD.into(), last.into());
         m.insert(UPPER_FIELD.into(), self.upper.into());
+        if let Some(t) = self.ts_upper {
+            m.insert(TS_UPPER_FIELD.into(), t.into());
+        }
         for (i, b) in self.bounds.iter().enumerate() {
             m.insert(format!("split.b{}", i + 1), (*b).into());
         }
@@ -143,7 +170,12 @@ impl SplitPlan {
         let bounds = (1..n)
             .map(|i| o.get(&format!("split.b{i}")).and_then(|v| v.as_i64()))
             .collect::<Option<Vec<i64>>>()?;
-        Some(SplitPlan { upper, bounds })
+        let ts_upper = o.get(TS_UPPER_FIELD).and_then(|v| v.as_i64());
+        Some(SplitPlan {
+            upper,
+            bounds,
+            ts_upper,
+        })
     }
 }
 
@@ -170,7 +202,7 @@ pub fn effective_plan(
     n: u32,
     config: Option<&SplitPlan>,
 ) -> Option<SplitPlan> {
-    let stored = (1..n).find_map(|k| {
+    let stored = (0..n).find_map(|k| {
         offsets
             .offset(&slice_partition(base, k, n))
             .and_then(|o| SplitPlan::from_slice_offset(&o, n))
@@ -214,7 +246,17 @@ mod tests {
         assert_eq!(SplitPlan::even(1, 10, 1), None);
         let wide = SplitPlan::even(i64::MIN, i64::MAX, 2).unwrap();
         assert_eq!(wide.bounds, vec![-1]);
-        assert_eq!(SplitPlan::from_json(&p.to_json()), Some(p));
+        assert_eq!(SplitPlan::from_json(&p.to_json()), Some(p.clone()));
+        // With a handover time every slice reads a range, the last one open-ended.
+        let t = SplitPlan {
+            ts_upper: Some(1_700_000_000_000_000),
+            ..p
+        };
+        assert_eq!(t.range(2), (Some(666), i64::MAX));
+        assert_eq!(SplitPlan::from_json(&t.to_json()), Some(t.clone()));
+        let o = t.slice_offset(7, true);
+        assert_eq!(slice_progress(&o), (Some(7), true));
+        assert_eq!(SplitPlan::from_slice_offset(&o, 3), Some(t));
     }
 
     struct Offsets(Mutex<HashMap<String, OffsetMap>>);

@@ -223,22 +223,30 @@ impl Querier {
         }
     }
 
-    /// Incrementing mode: makes this querier slice `k` of `n` of a split initial load (slice
-    /// 0 keeps the table's partition) under the plan in force (stored by a slice, else
-    /// `config` for a fresh table). A slice with nothing (left) to read never queries.
+    /// Makes this querier the owner (keeping the table's partition) or slice `k` of `n` of a
+    /// split initial load, under the plan in force (stored by a slice, else `config` for a
+    /// fresh table). A slice with nothing (left) to read never queries.
     pub fn set_split(
         &mut self,
-        k: u32,
-        n: u32,
+        (k, n): (u32, u32),
+        owner: bool,
         config: Option<&SplitPlan>,
         offsets: &dyn ferroconnect_runtime::connector::OffsetReader,
     ) {
         let plan = effective_plan(offsets, &self.partition, n, config);
         let last = self.position.inc.unwrap_or(-1);
-        if k == 0 {
+        if owner {
             let Some(plan) = plan else {
                 return;
             };
+            if let Some(t) = plan.ts_upper {
+                // timestamp+incrementing: no range of its own; it starts at the handover time.
+                if offsets.offset(&self.partition).is_none() {
+                    self.position.ts_micros = Some(self.position.ts_micros.unwrap_or(0).max(t));
+                    self.position.inc = Some(-1);
+                }
+                return;
+            }
             let (_, first_hi) = plan.range(0);
             if last >= first_hi {
                 self.position.inc = Some(last.max(plan.upper));
@@ -261,7 +269,11 @@ impl Querier {
         match plan {
             Some(plan) if !done => {
                 let (lo, hi) = plan.range(k);
-                let lo = lo.unwrap_or(-1);
+                let lo = lo.unwrap_or(if plan.ts_upper.is_some() {
+                    i64::MIN
+                } else {
+                    -1
+                });
                 self.position.inc = Some(stored_last.map_or(lo, |l| l.max(lo)));
                 self.split = Some(SplitRole::Slice { hi, plan });
             }
@@ -347,6 +359,19 @@ impl Querier {
                 format!(" WHERE {ts} > {} AND {ts} < {} ORDER BY {ts} ASC", bound(1), bound(2)),
                 vec![begin, end],
             ),
+            Mode::TimestampIncrementing if matches!(self.split, Some(SplitRole::Slice { .. })) => {
+                let (hi, ts_upper) = match &self.split {
+                    Some(SplitRole::Slice { hi, plan }) => (*hi, plan.ts_upper.unwrap_or(end)),
+                    _ => (i64::MAX, end),
+                };
+                (
+                    format!(
+                        " WHERE {ts} < {} AND {inc} > $2::int8 AND {inc} <= $3::int8 ORDER BY {inc} ASC",
+                        bound(1)
+                    ),
+                    vec![ts_upper, last, hi],
+                )
+            }
             Mode::TimestampIncrementing => (
                 format!(
                     " WHERE {ts} < {} AND (({ts} = {} AND {inc} > $3::int8) OR {ts} > {}) ORDER BY {ts}, {inc} ASC",

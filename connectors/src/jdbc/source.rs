@@ -133,7 +133,7 @@ impl Connector for JdbcSourceConnector {
                 let plan = self
                     .plans
                     .get(&e.to_string())
-                    .filter(|p| p.count() as usize == slices && cfg.mode == Mode::Incrementing);
+                    .filter(|p| p.count() as usize == slices && cfg.mode.uses_incrementing());
                 let n = match (cfg.mode, plan) {
                     (Mode::Bulk, _) | (_, Some(_)) => slices,
                     _ => 1,
@@ -181,7 +181,11 @@ impl JdbcSourceConnector {
             .get("tasks.max")
             .and_then(|t| t.trim().parse::<usize>().ok())
             .unwrap_or(1);
-        if cfg.mode != Mode::Incrementing || !cfg.query.is_empty() {
+        // timestamp.initial skips the old rows: there is no initial load to split.
+        if !cfg.mode.uses_incrementing()
+            || !cfg.query.is_empty()
+            || (cfg.mode.uses_timestamp() && cfg.timestamp_initial.is_some())
+        {
             return plans;
         }
         let entries: Vec<(serde_json::Value, Option<TableId>)> =
@@ -235,9 +239,18 @@ impl JdbcSourceConnector {
                                 table.qualified()
                             ))
                         })?;
+                // incrementing reads ids above -1 (as Confluent); timestamp+incrementing reads
+                // every id, up to the handover time.
+                let ts_upper = if cfg.mode.uses_timestamp() {
+                    Some(super::time::safe_upper_bound(&mut conn, cfg.delay_ms).await?)
+                } else {
+                    None
+                };
+                let min = min.map(|m| if ts_upper.is_some() { m } else { m.max(0) });
                 if let Some(plan) = min
                     .zip(max)
-                    .and_then(|(lo, hi)| SplitPlan::even(lo.max(0), hi, n as u32))
+                    .and_then(|(lo, hi)| SplitPlan::even(lo, hi, n as u32))
+                    .map(|p| SplitPlan { ts_upper, ..p })
                 {
                     tracing::info!(table = %table.qualified(), upper = plan.upper, bounds = ?plan.bounds, "JDBC source splits the initial load over {n} tasks");
                     plans.insert(entry.to_string(), plan);
@@ -472,12 +485,25 @@ impl SourceTask for JdbcSourceTask {
                     }
                 };
                 let mut q =
-                    Querier::for_table(&mut conn, &cfg, table, context.offsets.as_ref()).await?;
+                    Querier::for_table(&mut conn, &cfg, table.clone(), context.offsets.as_ref())
+                        .await?;
                 if let Some((i, n)) = slice {
                     q.set_slice(i, n);
                 }
-                if let Some((k, n)) = split {
-                    q.set_split(k, n, plan.as_ref(), context.offsets.as_ref());
+                match split {
+                    // timestamp+incrementing: the owner's task also reads range 0.
+                    Some((0, n)) if cfg.mode.uses_timestamp() => {
+                        q.set_split((0, n), true, plan.as_ref(), context.offsets.as_ref());
+                        let mut s =
+                            Querier::for_table(&mut conn, &cfg, table, context.offsets.as_ref())
+                                .await?;
+                        s.set_split((0, n), false, plan.as_ref(), context.offsets.as_ref());
+                        self.queriers.push(s);
+                    }
+                    Some((k, n)) => {
+                        q.set_split((k, n), k == 0, plan.as_ref(), context.offsets.as_ref())
+                    }
+                    None => {}
                 }
                 self.queriers.push(q);
             }
