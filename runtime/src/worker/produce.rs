@@ -7,9 +7,20 @@
 //! instead. The message, its flags (payload and key copied) and its delivery opaque are
 //! exactly what `BaseProducer::send` passes, so delivery reports reach the same
 //! [`ProducerContext::delivery`] callback.
+//!
+//! A topic with a single partition needs no partitioner: every partitioner librdkafka has
+//! returns partition 0 there, keyed or not, so the task names partition 0 itself and skips
+//! librdkafka's partitioner (about 500 instructions per record). The partition count comes
+//! from broker metadata when the handle is made and is re-read every
+//! [`PARTITIONS_MAX_AGE`] (Kafka's `metadata.max.age.ms`), so a topic that gains partitions
+//! is partitioned normally from then on.
 
 use std::ffi::{c_void, CString};
 use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use rdkafka::bindings as rdsys;
 use rdkafka::bindings::rd_kafka_vtype_t::*;
@@ -22,7 +33,15 @@ use rdkafka::util::IntoOpaque;
 pub struct TopicHandle<C: ProducerContext + 'static> {
     raw: NonNull<rdsys::rd_kafka_topic_t>,
     producer: ThreadedProducer<C>,
+    name: String,
+    /// The topic's partition count as last read (0: unknown).
+    partitions: AtomicI32,
+    /// When `partitions` was last read.
+    checked_at: Mutex<Option<Instant>>,
 }
+
+/// How long a topic's partition count is trusted (Kafka's `metadata.max.age.ms` default).
+pub const PARTITIONS_MAX_AGE: Duration = Duration::from_secs(300);
 
 // SAFETY: librdkafka topic handles may be used and destroyed from any thread.
 unsafe impl<C: ProducerContext + 'static> Send for TopicHandle<C> {}
@@ -46,7 +65,49 @@ impl<C: ProducerContext + 'static> TopicHandle<C> {
         Some(TopicHandle {
             raw: NonNull::new(raw)?,
             producer: producer.clone(),
+            name: topic.to_string(),
+            partitions: AtomicI32::new(0),
+            checked_at: Mutex::new(None),
         })
+    }
+
+    /// The partition to name for a record the connector did not place: 0 on a topic with a
+    /// single partition, else `None` (librdkafka's partitioner decides).
+    pub fn fixed_partition(&self) -> Option<i32> {
+        (self.partitions.load(Ordering::Relaxed) == 1).then_some(0)
+    }
+
+    /// Re-reads the partition count from broker metadata if it was never read or is older
+    /// than [`PARTITIONS_MAX_AGE`] (a blocking metadata request, run off the task's thread).
+    pub async fn refresh_partitions(&self) {
+        if self
+            .checked_at
+            .lock()
+            .is_some_and(|t| t.elapsed() < PARTITIONS_MAX_AGE)
+        {
+            return;
+        }
+        let producer = self.producer.clone();
+        let name = self.name.clone();
+        let count = tokio::task::spawn_blocking(move || {
+            let metadata = producer
+                .client()
+                .fetch_metadata(Some(&name), Duration::from_secs(5))
+                .ok()?;
+            let topic = metadata.topics().iter().find(|t| t.name() == name)?;
+            if topic.error().is_some() {
+                return None;
+            }
+            i32::try_from(topic.partitions().len()).ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        // Unknown counts are retried on the next call; known ones are kept for the max age.
+        self.partitions.store(count.unwrap_or(0), Ordering::Relaxed);
+        if count.is_some() {
+            *self.checked_at.lock() = Some(Instant::now());
+        }
     }
 
     /// Enqueues one message without headers, as `BaseProducer::send` would (payload and key

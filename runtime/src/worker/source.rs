@@ -329,6 +329,9 @@ impl SourceRunner {
                 .entry(record.topic.clone())
                 .or_insert_with(|| TopicHandle::new(producer, &record.topic).map(Arc::new))
                 .clone();
+            if let Some(h) = &handle {
+                h.refresh_partitions().await;
+            }
             scratch.known_topic = Some((record.topic.clone(), handle));
         }
         let topic = record.topic.as_str();
@@ -400,7 +403,8 @@ impl SourceRunner {
         if let (Some(handle), None) = (handle, &headers) {
             let mut opaque = ack.clone();
             loop {
-                match handle.send(record.kafka_partition, key, value, record.timestamp, opaque) {
+                let partition = record.kafka_partition.or_else(|| handle.fixed_partition());
+                match handle.send(partition, key, value, record.timestamp, opaque) {
                     Ok(()) => {
                         self.written += 1;
                         return Ok(());

@@ -47,6 +47,8 @@ struct CountingSourceTask {
     headers_every: usize,
     /// This record's value is too large to produce (`oversized.at`).
     oversized_at: Option<usize>,
+    /// Records carry key `k<i % n>` (`keys`; none if 0).
+    keys: usize,
     count: usize,
     next: usize,
     fail: bool,
@@ -94,6 +96,7 @@ impl SourceConnector for CountingSource {
             odd_topic: None,
             headers_every: 0,
             oversized_at: None,
+            keys: 0,
             count: 0,
             next: 0,
             fail: false,
@@ -111,6 +114,7 @@ impl SourceTask for CountingSourceTask {
         self.odd_topic = c.get("topic.odd").cloned();
         self.headers_every = c.get("headers.every").map_or(0, |n| n.parse().unwrap());
         self.oversized_at = c.get("oversized.at").map(|n| n.parse().unwrap());
+        self.keys = c.get("keys").map_or(0, |n| n.parse().unwrap());
         self.count = c["count"].parse().unwrap();
         let task = c["task"].clone();
         self.fail = c.get("fail.task").is_some_and(|f| *f == task);
@@ -146,6 +150,10 @@ impl SourceTask for CountingSourceTask {
                 };
                 let mut record =
                     ConnectRecord::new(topic, Some(schemas::string()), Value::String(value));
+                if self.keys > 0 {
+                    record.key_schema = Some(schemas::string());
+                    record.key = Value::String(format!("k{}", i % self.keys));
+                }
                 if self.headers_every > 0 && i % self.headers_every == 0 {
                     record
                         .headers
@@ -368,11 +376,15 @@ fn read_topic(bootstrap: &str, topic: &str, want: usize) -> Vec<rdkafka::message
 }
 
 async fn create_topic(bootstrap: &str, topic: &str) {
+    create_topic_with(bootstrap, topic, 1).await
+}
+
+async fn create_topic_with(bootstrap: &str, topic: &str, partitions: i32) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
         .unwrap();
-    let nt = NewTopic::new(topic, 1, TopicReplication::Fixed(1));
+    let nt = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
     admin
         .create_topics([&nt], &AdminOptions::new())
         .await
@@ -484,6 +496,50 @@ async fn records_with_and_without_headers_to_two_topics_arrive_and_an_unsendable
         .collect();
     assert_eq!(got, want);
     assert_eq!(s.statuses.tasks.lock()[&tid("mixed", 0)].0, State::Running);
+    s.worker.stop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_keep_their_partition_on_a_multi_partition_topic_and_one_partition_takes_all() {
+    let broker = Tansu::start();
+    let s = setup(&broker.bootstrap);
+    let (three, one) = ("src-keyed-three", "src-keyed-one");
+    create_topic_with(&broker.bootstrap, three, 3).await;
+    create_topic_with(&broker.bootstrap, one, 1).await;
+    let config = cfg(&[
+        ("name", "keyed"),
+        ("connector.class", "CountingSource"),
+        ("topic", three),
+        ("topic.odd", one),
+        ("count", "600"),
+        ("keys", "30"),
+    ]);
+    start(&s, "keyed", config).await;
+    let part = json!({"p": "0"}).as_object().unwrap().clone();
+    wait_for("offsets of all 600 records", 30, || {
+        s.offsets.get("keyed", &part) == Some(json!({"i": 599}).as_object().unwrap().clone())
+    })
+    .await;
+    let mut partitions_of_key: HashMap<Vec<u8>, std::collections::BTreeSet<i32>> = HashMap::new();
+    let on_three = read_topic(&broker.bootstrap, three, 300);
+    assert_eq!(on_three.len(), 300);
+    for m in &on_three {
+        partitions_of_key
+            .entry(m.key().unwrap().to_vec())
+            .or_default()
+            .insert(m.partition());
+    }
+    assert_eq!(partitions_of_key.len(), 15, "even keys k0, k2, ... k28");
+    assert!(
+        partitions_of_key.values().all(|p| p.len() == 1),
+        "a key stays on one partition: {partitions_of_key:?}"
+    );
+    let used: std::collections::BTreeSet<i32> =
+        partitions_of_key.values().flatten().copied().collect();
+    assert!(used.len() > 1, "keys spread over partitions: {used:?}");
+    let on_one = read_topic(&broker.bootstrap, one, 300);
+    assert_eq!(on_one.len(), 300);
+    assert!(on_one.iter().all(|m| m.partition() == 0));
     s.worker.stop_all().await;
 }
 
