@@ -103,6 +103,7 @@ impl<C: ProducerContext + 'static> TopicHandle<C> {
         .await
         .ok()
         .flatten();
+        tracing::debug!(topic = %self.name, partitions = ?count, "topic partition count read");
         // Unknown counts are retried on the next call; known ones are kept for the max age.
         self.partitions.store(count.unwrap_or(0), Ordering::Relaxed);
         if count.is_some() {
