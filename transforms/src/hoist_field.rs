@@ -67,11 +67,12 @@ impl Transformation for HoistField {
                         self.field, schema.schema_type
                     )));
                 }
-                let updated = self.cache.get_or_try_insert(&schema, || {
+                let build = || {
                     let mut s = Schema::new(SchemaType::Struct);
                     push_field(&mut s, self.field.clone(), schema.clone());
                     Ok(s.into_ref())
-                })?;
+                };
+                let updated = self.cache.with(&schema, build, |s| s.clone())?;
                 // Room for a few more fields: InsertField and the like append to this
                 // vector later in a chain, and then need not reallocate it.
                 let mut values = Vec::with_capacity(HOIST_CAPACITY);

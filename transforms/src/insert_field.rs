@@ -282,27 +282,32 @@ impl Transformation for InsertField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
-        let plan = self.cache.get_or_try_insert(st.schema(), || {
+        let build = || {
             let old = st.schema();
             Ok(Arc::new(Plan {
                 schema: self.build_schema(old)?,
                 any_default: old.fields.iter().any(|f| f.schema.default.is_some()),
             }))
+        };
+        let (updated, any_default) = self.cache.with(st.schema(), build, |plan| {
+            (plan.schema.clone(), plan.any_default)
         })?;
-        let old = st.schema().clone();
-        let fill_defaults = self.replace_null_with_default && plan.any_default;
+        let fill_defaults = self.replace_null_with_default && any_default;
+        let old_len = st.values().len();
         let mut offset = None;
         if self.offset.is_some() {
             offset = Some(sink_offset(*kafka_offset)?);
         }
-        st.reshape(plan.schema.clone(), |values| {
-            if fill_defaults {
+        let old = fill_defaults.then(|| st.schema().clone());
+        let added = updated.fields.len().saturating_sub(old_len);
+        st.reshape(updated.clone(), |values| {
+            if let Some(old) = &old {
                 for f in &old.fields {
                     let v = take_field_value(values, f, true);
                     values[f.index] = v;
                 }
             }
-            values.reserve_exact(plan.schema.fields.len() - old.fields.len());
+            values.reserve_exact(added);
             if self.topic.is_some() {
                 values.push(Value::String(topic.clone()));
             }
@@ -319,7 +324,7 @@ impl Transformation for InsertField {
                 values.push(Value::String(self.static_value.clone()));
             }
         })?;
-        *schema = Some(plan.schema.clone());
+        *schema = Some(updated);
         Ok(true)
     }
 }

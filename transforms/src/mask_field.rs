@@ -213,7 +213,7 @@ impl MaskField {
     /// schema keeps its buffer and takes the replacement text (no allocation).
     fn mask_struct(&self, st: &mut Struct) -> ConnectResult<()> {
         let (schema, values) = st.schema_and_values_mut();
-        let plan = self.cache.get_or_try_insert(schema, || {
+        let build = || {
             Ok(Arc::new(Plan {
                 masked: schema
                     .fields
@@ -222,7 +222,13 @@ impl MaskField {
                     .collect(),
                 any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
             }))
-        })?;
+        };
+        self.cache
+            .with(schema, build, |plan| self.mask_values(schema, values, plan))?
+    }
+
+    /// Masks `values` (of a struct with `schema`) as `plan` says.
+    fn mask_values(&self, schema: &Schema, values: &mut [Value], plan: &Plan) -> ConnectResult<()> {
         let fill_defaults = self.replace_null_with_default && plan.any_default;
         for (field, &mask) in schema.fields.iter().zip(plan.masked.iter()) {
             let slot = &mut values[field.index];

@@ -172,7 +172,7 @@ impl Transformation for ReplaceField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
-        let plan = self.cache.get_or_try_insert(st.schema(), || {
+        let build = || {
             let schema = st.schema();
             let mut s = struct_like(schema);
             let mut sources = Vec::new();
@@ -188,23 +188,29 @@ impl Transformation for ReplaceField {
                 schema: s.into_ref(),
                 sources: sources.into(),
             }))
+        };
+        let fill_defaults = |plan: &Plan| self.replace_null_with_default && plan.any_default;
+        // Renames only (the usual case): the values stay where they are.
+        let (updated, moves) = self.cache.with(st.schema(), build, |plan| {
+            let moves = (!plan.keeps_all || fill_defaults(plan)).then(|| plan.clone());
+            (plan.schema.clone(), moves)
         })?;
-        let fill_defaults = self.replace_null_with_default && plan.any_default;
-        if plan.keeps_all && !fill_defaults {
-            // Renames only: the values stay where they are.
-            st.reshape(plan.schema.clone(), |_| ())?;
-        } else {
-            let old = st.schema().clone();
-            st.reshape(plan.schema.clone(), |values| {
-                // Compact the kept values to the front of the same vector (sources ascend).
-                for (slot, &i) in plan.sources.iter().enumerate() {
-                    let v = take_field_value(values, &old.fields[i], fill_defaults);
-                    values[slot] = v;
-                }
-                values.truncate(plan.sources.len());
-            })?;
+        match moves {
+            None => st.reshape(updated.clone(), |_| ())?,
+            Some(plan) => {
+                let fill = fill_defaults(&plan);
+                let old = st.schema().clone();
+                st.reshape(updated.clone(), |values| {
+                    // Compact the kept values to the front of the same vector (sources ascend).
+                    for (slot, &i) in plan.sources.iter().enumerate() {
+                        let v = take_field_value(values, &old.fields[i], fill);
+                        values[slot] = v;
+                    }
+                    values.truncate(plan.sources.len());
+                })?;
+            }
         }
-        *schema = Some(plan.schema.clone());
+        *schema = Some(updated);
         Ok(true)
     }
 }

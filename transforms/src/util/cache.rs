@@ -1,34 +1,106 @@
-//! The derived-schema cache: transforms derive an output schema from each input schema once
-//! and reuse it for every record that carries the same schema (Kafka keeps an LRU of 16).
+//! The derived-schema cache: transforms derive an output schema (or a plan) from each input
+//! schema once and reuse it for every record that carries the same schema (Kafka keeps an
+//! LRU of 16).
 //!
 //! Lookups compare `Arc` pointers first (records of one stream share their schema `Arc`), then
 //! fall back to schema equality, so converters that rebuild equal schemas still hit.
+//!
+//! The shared LRU sits behind a mutex. In front of it each thread keeps a few recent hits of
+//! every cache ([`SchemaCache::with`]): a record whose schema this thread saw before is served
+//! without a lock and without touching a reference count, which matters when several
+//! transforms run per record.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use ferroconnect_runtime::data::SchemaRef;
 use ferroconnect_runtime::ConnectResult;
 use parking_lot::Mutex;
-use std::sync::Arc;
 
 /// How many input schemas a cache remembers (Kafka's `SynchronizedCache(new LRUCache(16))`).
 pub const CACHE_SIZE: usize = 16;
 
+/// How many recent hits a thread keeps, over all caches.
+const THREAD_SLOTS: usize = 32;
+
+/// A thread's recent hit: cache id, input schema (held, so its address is not reused) and
+/// the derived value.
+struct HotSlot {
+    cache: u64,
+    key: SchemaRef,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+thread_local! {
+    static HOT: RefCell<Vec<HotSlot>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A small most-recently-used cache from input schema to a derived value.
 pub struct SchemaCache<T: Clone> {
+    /// Tells this cache's hits apart from other caches' in the per-thread slots.
+    id: u64,
     entries: Mutex<Vec<(SchemaRef, T)>>,
 }
 
 impl<T: Clone> Default for SchemaCache<T> {
     fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         SchemaCache {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             entries: Mutex::new(Vec::with_capacity(CACHE_SIZE)),
         }
     }
 }
 
-impl<T: Clone> SchemaCache<T> {
+impl<T: Clone + Send + Sync + 'static> SchemaCache<T> {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Runs `f` on the value derived from `key`, building and remembering it on a miss.
+    /// `f` runs while this thread's recent hits are borrowed; it may look up other caches.
+    pub fn with<R>(
+        &self,
+        key: &SchemaRef,
+        build: impl FnOnce() -> ConnectResult<T>,
+        f: impl FnOnce(&T) -> R,
+    ) -> ConnectResult<R> {
+        let mut f = Some(f);
+        let hit = HOT.with(|hot| {
+            let hot = hot.try_borrow().ok()?;
+            let slot = hot
+                .iter()
+                .find(|s| s.cache == self.id && Arc::ptr_eq(&s.key, key))?;
+            let value = slot.value.downcast_ref::<T>()?;
+            f.take().map(|f| f(value))
+        });
+        if let Some(r) = hit {
+            return Ok(r);
+        }
+        let value = self.get_or_try_insert(key, build)?;
+        HOT.with(|hot| {
+            // Busy (a lookup from inside another cache's `f`): just skip remembering.
+            if let Ok(mut hot) = hot.try_borrow_mut() {
+                if hot.len() == THREAD_SLOTS {
+                    hot.remove(0);
+                }
+                hot.push(HotSlot {
+                    cache: self.id,
+                    key: key.clone(),
+                    value: Arc::new(value.clone()),
+                });
+            }
+        });
+        match f.take() {
+            Some(f) => Ok(f(&value)),
+            // `f` ran on a hit above, which returned; unreachable, but not worth a panic.
+            None => Err(ferroconnect_runtime::ConnectError::other(
+                "schema cache: lookup ran twice",
+            )),
+        }
     }
 
     /// The value derived from `key`, building and remembering it on a miss.
@@ -64,5 +136,83 @@ impl<T: Clone> SchemaCache<T> {
     /// True when nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferroconnect_runtime::data::{schemas, SchemaBuilder};
+
+    fn schema(field: &str) -> SchemaRef {
+        SchemaBuilder::struct_()
+            .field(field, schemas::int32())
+            .build_ref()
+    }
+
+    #[test]
+    fn with_builds_once_per_schema_and_tells_caches_apart() {
+        let a: SchemaCache<String> = SchemaCache::new();
+        let b: SchemaCache<String> = SchemaCache::new();
+        let (x, y) = (schema("x"), schema("y"));
+        let builds = std::cell::Cell::new(0);
+        let build = |s: &str| {
+            builds.set(builds.get() + 1);
+            Ok(s.to_string())
+        };
+        for _ in 0..3 {
+            assert_eq!(a.with(&x, || build("ax"), |v| v.clone()).unwrap(), "ax");
+            assert_eq!(b.with(&x, || build("bx"), |v| v.clone()).unwrap(), "bx");
+            assert_eq!(a.with(&y, || build("ay"), |v| v.clone()).unwrap(), "ay");
+        }
+        assert_eq!(builds.get(), 3);
+        // An equal schema in another `Arc` hits the shared LRU (no rebuild).
+        assert_eq!(
+            a.with(&schema("x"), || build("again"), |v| v.clone())
+                .unwrap(),
+            "ax"
+        );
+        assert_eq!(builds.get(), 3);
+        // Other threads find the shared entries too.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                assert_eq!(
+                    a.with(&x, || Ok("other".into()), |v| v.clone()).unwrap(),
+                    "ax"
+                );
+            });
+        });
+    }
+
+    #[test]
+    fn a_lookup_inside_another_lookup_still_answers() {
+        let outer: SchemaCache<u32> = SchemaCache::new();
+        let inner: SchemaCache<u32> = SchemaCache::new();
+        let x = schema("x");
+        for _ in 0..2 {
+            let got = outer
+                .with(
+                    &x,
+                    || Ok(1),
+                    |o| *o + inner.with(&x, || Ok(10), |i| *i).unwrap(),
+                )
+                .unwrap();
+            assert_eq!(got, 11);
+        }
+    }
+
+    #[test]
+    fn build_errors_are_returned_and_not_cached() {
+        let c: SchemaCache<u32> = SchemaCache::new();
+        let x = schema("x");
+        let err = c
+            .with(
+                &x,
+                || Err(ferroconnect_runtime::ConnectError::data("nope")),
+                |v| *v,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("nope"));
+        assert_eq!(c.with(&x, || Ok(5), |v| *v).unwrap(), 5);
     }
 }
