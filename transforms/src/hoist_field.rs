@@ -54,11 +54,12 @@ impl Transformation for HoistField {
     }
 
     fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
-        let value = self.target.take_value(record);
-        match self.target.schema(record).cloned() {
+        // The record's own schema `Arc` is moved out and replaced, never cloned.
+        let (schema_slot, value_slot) = self.target.parts_mut(record);
+        let value = std::mem::take(value_slot);
+        match schema_slot.take() {
             None => {
-                let map = Value::Map(vec![(Value::String(self.field.clone()), value)]);
-                self.target.set(record, None, map);
+                *value_slot = Value::Map(vec![(Value::String(self.field.clone()), value)]);
             }
             Some(schema) => {
                 if value.is_null() && !schema.optional && schema.default.is_none() {
@@ -77,8 +78,8 @@ impl Transformation for HoistField {
                 // vector later in a chain, and then need not reallocate it.
                 let mut values = Vec::with_capacity(HOIST_CAPACITY);
                 values.push(value);
-                let st = Struct::from_values(updated.clone(), values)?;
-                self.target.set(record, Some(updated), Value::Struct(st));
+                *value_slot = Value::Struct(Struct::from_values(updated.clone(), values)?);
+                *schema_slot = Some(updated);
             }
         }
         Ok(true)
