@@ -324,11 +324,6 @@ impl Struct {
         self.values
     }
 
-    /// The values in field order, to change in place (the schema stays as it is).
-    pub fn values_mut(&mut self) -> &mut [Value] {
-        &mut self.values
-    }
-
     /// The schema and the values to change in place, borrowed together.
     pub fn schema_and_values_mut(&mut self) -> (&SchemaRef, &mut [Value]) {
         (&self.schema, &mut self.values)

@@ -13,7 +13,7 @@ mod produce;
 pub mod sink;
 pub mod source;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use futures::FutureExt;
@@ -448,7 +448,6 @@ impl Worker {
                     shared: shared.clone(),
                     control,
                     tracker: offsets::OffsetTracker::new(),
-                    known_topics: HashSet::new(),
                     topic_handles: Default::default(),
                     reported: initial,
                 })))

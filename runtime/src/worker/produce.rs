@@ -87,28 +87,16 @@ impl<C: ProducerContext + 'static> TopicHandle<C> {
         {
             return;
         }
-        let producer = self.producer.clone();
-        let name = self.name.clone();
-        let count = tokio::task::spawn_blocking(move || {
-            let metadata = producer
-                .client()
-                .fetch_metadata(Some(&name), Duration::from_secs(5))
-                .ok()?;
-            let topic = metadata.topics().iter().find(|t| t.name() == name)?;
-            if topic.error().is_some() {
-                return None;
-            }
-            i32::try_from(topic.partitions().len()).ok()
-        })
-        .await
-        .ok()
-        .flatten();
+        let count = partition_count(&self.producer, &self.name).await;
+        self.set_partitions(count);
+    }
+
+    /// Records a partition count just read (`None`: unknown, read again on the next
+    /// [`TopicHandle::refresh_partitions`]; a known count is kept for the max age).
+    pub fn set_partitions(&self, count: Option<i32>) {
         tracing::debug!(topic = %self.name, partitions = ?count, "topic partition count read");
-        // Unknown counts are retried on the next call; known ones are kept for the max age.
         self.partitions.store(count.unwrap_or(0), Ordering::Relaxed);
-        if count.is_some() {
-            *self.checked_at.lock() = Some(Instant::now());
-        }
+        *self.checked_at.lock() = count.map(|_| Instant::now());
     }
 
     /// Enqueues one message without headers, as `BaseProducer::send` would (payload and key
@@ -164,6 +152,30 @@ impl<C: ProducerContext + 'static> TopicHandle<C> {
             }))
         }
     }
+}
+
+/// The partition count of `topic` from broker metadata (a blocking request, run off the
+/// task's thread); `None` if the broker does not know the topic or cannot be asked.
+pub async fn partition_count<C: ProducerContext + 'static>(
+    producer: &ThreadedProducer<C>,
+    topic: &str,
+) -> Option<i32> {
+    let producer = producer.clone();
+    let name = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let metadata = producer
+            .client()
+            .fetch_metadata(Some(&name), Duration::from_secs(5))
+            .ok()?;
+        let topic = metadata.topics().iter().find(|t| t.name() == name)?;
+        if topic.error().is_some() || topic.partitions().is_empty() {
+            return None;
+        }
+        i32::try_from(topic.partitions().len()).ok()
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 impl<C: ProducerContext + 'static> Drop for TopicHandle<C> {

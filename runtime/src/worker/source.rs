@@ -12,7 +12,7 @@
 //! the broker does not know it, creates it through an admin client with the broker's default
 //! partitions and replication (falling back to 1/1 for brokers without KIP-464 defaults).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,14 +21,14 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::statistics::Statistics;
 use tokio::sync::{watch, Notify};
 
 use super::converters::TaskConverters;
 use super::errors::{ErrorContext, ErrorHandler, Stage};
 use super::offsets::{BatchAck, OffsetTracker, PartitionOffsets, PendingBatch};
-use super::produce::TopicHandle;
+use super::produce::{partition_count, TopicHandle};
 use super::{Control, Shared};
 use crate::clients::{self, ClientKind};
 use crate::config::ConfigMap;
@@ -117,8 +117,8 @@ pub struct SourceRunner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) control: watch::Receiver<Control>,
     pub(crate) tracker: OffsetTracker,
-    pub(crate) known_topics: HashSet<String>,
-    /// librdkafka handles of the topics sent to (see [`super::produce`]).
+    /// The topics sent to (checked to exist, created if needed), with their librdkafka
+    /// handles (see [`super::produce`]).
     pub(crate) topic_handles: HashMap<String, Option<Arc<TopicHandle<AckContext>>>>,
     /// The state last reported for the task (the start target).
     pub(crate) reported: Control,
@@ -320,15 +320,19 @@ impl SourceRunner {
     ) -> ConnectResult<()> {
         // Consecutive records mostly share a topic: compare with the last one before hashing.
         if scratch.known_topic.as_ref().map(|(t, _)| t.as_str()) != Some(record.topic.as_str()) {
-            if !self.known_topics.contains(&record.topic) {
-                self.ensure_topic(&record.topic).await;
-            }
-            let producer = &self.producer;
-            let handle = self
-                .topic_handles
-                .entry(record.topic.clone())
-                .or_insert_with(|| TopicHandle::new(producer, &record.topic).map(Arc::new))
-                .clone();
+            let handle = match self.topic_handles.get(&record.topic) {
+                Some(known) => known.clone(),
+                None => {
+                    let existing = self.ensure_topic(&record.topic).await;
+                    let handle = TopicHandle::new(&self.producer, &record.topic).map(Arc::new);
+                    if let (Some(h), Some(count)) = (&handle, existing) {
+                        h.set_partitions(Some(count));
+                    }
+                    self.topic_handles
+                        .insert(record.topic.clone(), handle.clone());
+                    handle
+                }
+            };
             if let Some(h) = &handle {
                 h.refresh_partitions().await;
             }
@@ -476,34 +480,19 @@ impl SourceRunner {
         Ok(())
     }
 
-    /// Checks the topic exists (creating it if needed) and records it as active.
-    async fn ensure_topic(&mut self, topic: &str) {
-        self.known_topics.insert(topic.to_string());
+    /// Records the topic as active and checks it exists, creating it if not. Returns its
+    /// partition count if it already existed.
+    async fn ensure_topic(&mut self, topic: &str) -> Option<i32> {
         self.shared.record_active_topic(&self.id.connector, topic);
-        let producer = self.producer.clone();
-        let name = topic.to_string();
-        let exists = tokio::task::spawn_blocking(move || {
-            producer
-                .client()
-                .fetch_metadata(Some(&name), Duration::from_secs(5))
-                .ok()
-                .and_then(|m| {
-                    m.topics()
-                        .iter()
-                        .find(|t| t.name() == name)
-                        .map(|t| t.error().is_none() && !t.partitions().is_empty())
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .unwrap_or(false);
-        if !exists {
+        let existing = partition_count(&self.producer, topic).await;
+        if existing.is_none() {
             if let Err(e) =
                 create_topic(&self.shared, &self.id, &self.connector_config, topic, None).await
             {
                 tracing::warn!(topic, error = %e, "could not create topic; relying on broker auto-creation");
             }
         }
+        existing
     }
 
     /// Raises the first delivery failure unless tolerated.

@@ -66,16 +66,14 @@ impl<T: Clone + Send + Sync + 'static> SchemaCache<T> {
         &self,
         key: &SchemaRef,
         build: impl FnOnce() -> ConnectResult<T>,
-        f: impl FnOnce(&T) -> R,
+        mut f: impl FnMut(&T) -> R,
     ) -> ConnectResult<R> {
-        let mut f = Some(f);
         let hit = HOT.with(|hot| {
             let hot = hot.try_borrow().ok()?;
             let slot = hot
                 .iter()
                 .find(|s| s.cache == self.id && Arc::ptr_eq(&s.key, key))?;
-            let value = slot.value.downcast_ref::<T>()?;
-            f.take().map(|f| f(value))
+            slot.value.downcast_ref::<T>().map(&mut f)
         });
         if let Some(r) = hit {
             return Ok(r);
@@ -94,13 +92,7 @@ impl<T: Clone + Send + Sync + 'static> SchemaCache<T> {
                 });
             }
         });
-        match f.take() {
-            Some(f) => Ok(f(&value)),
-            // `f` ran on a hit above, which returned; unreachable, but not worth a panic.
-            None => Err(ferroconnect_runtime::ConnectError::other(
-                "schema cache: lookup ran twice",
-            )),
-        }
+        Ok(f(&value))
     }
 
     /// The value derived from `key`, building and remembering it on a miss.
