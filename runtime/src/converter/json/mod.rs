@@ -83,50 +83,58 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(false);
         }
-        let Some(schema) = schema else {
-            if self.config.schemas_enable {
-                out.extend_from_slice(b"{\"schema\":null,\"payload\":");
-                ser::write_value(out, None, value, &self.config)?;
-                out.push(b'}');
-            } else {
-                ser::write_value(out, None, value, &self.config)?;
-            }
-            return Ok(true);
-        };
         let enveloped = self.config.schemas_enable;
         if enveloped {
             out.extend_from_slice(b"{\"schema\":");
         }
-        let keys = if self.config.schemas_cache_size > 0 {
-            match memo::lookup_written(self.owner, schema, out, enveloped) {
-                Some(keys) => keys,
-                None => {
-                    let start = out.len();
-                    schema_json::write_schema(out, schema, &self.config)?;
-                    let keys = memo::remember_written(self.owner, schema, &out[start..]);
-                    if !enveloped {
-                        out.truncate(start);
-                    }
-                    keys
+        let keys = match schema {
+            Some(schema) => self.write_schema(out, schema, enveloped)?,
+            None => {
+                if enveloped {
+                    out.extend_from_slice(b"null");
                 }
+                None
             }
-        } else {
-            if enveloped {
-                schema_json::write_schema(out, schema, &self.config)?;
-            }
-            None
         };
         if enveloped {
             out.extend_from_slice(b",\"payload\":");
         }
-        match &keys {
-            Some(keys) => ser::write_value_keyed(out, schema, value, keys, &self.config)?,
-            None => ser::write_value(out, Some(schema), value, &self.config)?,
+        match (schema, &keys) {
+            (Some(schema), Some(keys)) => {
+                ser::write_value_keyed(out, schema, value, keys, &self.config)?
+            }
+            _ => ser::write_value(out, schema.map(|s| s.as_ref()), value, &self.config)?,
         }
         if enveloped {
             out.push(b'}');
         }
         Ok(true)
+    }
+
+    /// Appends `schema`'s JSON if `enveloped`, reusing what this thread last wrote for the
+    /// same `Arc`; returns its struct field keys when memoized.
+    fn write_schema(
+        &self,
+        out: &mut Vec<u8>,
+        schema: &SchemaRef,
+        enveloped: bool,
+    ) -> Result<Option<memo::FieldKeys>, DataError> {
+        if self.config.schemas_cache_size == 0 {
+            if enveloped {
+                schema_json::write_schema(out, schema, &self.config)?;
+            }
+            return Ok(None);
+        }
+        if let Some(keys) = memo::lookup_written(self.owner, schema, out, enveloped) {
+            return Ok(keys);
+        }
+        let start = out.len();
+        schema_json::write_schema(out, schema, &self.config)?;
+        let keys = memo::remember_written(self.owner, schema, &out[start..]);
+        if !enveloped {
+            out.truncate(start);
+        }
+        Ok(keys)
     }
 
     /// Serializes to a fresh buffer (`fromConnectData`); `None` for a tombstone.
