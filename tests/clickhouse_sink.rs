@@ -11,49 +11,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::ch_sink::*;
 use common::*;
 use ferroconnect_runtime::testkit::{ChdbFront, ClickHouseServer, ClickHouseService};
 use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{json, Value as Json};
-
-const SINK: &str = "com.clickhouse.kafka.connect.ClickHouseSinkConnector";
-
-/// Connector config for a service on loopback.
-fn sink_config(ch: &dyn ClickHouseService, topics: &str, extra: Json) -> Json {
-    let mut c = json!({
-        "connector.class": SINK, "topics": topics, "tasks.max": "1",
-        "hostname": "127.0.0.1", "port": ch.http_port().to_string(), "ssl": "false",
-        "database": "default", "username": "default", "password": "",
-    });
-    for (k, v) in extra.as_object().expect("object") {
-        c[k] = v.clone();
-    }
-    c
-}
-
-fn schemaless() -> Json {
-    json!({"value.converter": "org.apache.kafka.connect.json.JsonConverter",
-           "value.converter.schemas.enable": "false",
-           "key.converter": "org.apache.kafka.connect.storage.StringConverter"})
-}
-
-async fn wait_query(ch: &dyn ClickHouseService, sql: &str, expected: &str, timeout: Duration) {
-    let mut last: String;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match ch.query(sql) {
-            Ok(got) if got.trim_end_matches('\n') == expected => return,
-            Ok(got) => last = got,
-            Err(e) => last = e,
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for `{sql}` = {expected:?}; last: {last:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Produces many values fast (all sends in flight, then awaited), spread over partitions by key.
 async fn produce_many(bootstrap: &str, topic: &str, values: Vec<(String, String)>) {

@@ -9,47 +9,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::ch_sink::*;
 use common::*;
 use ferroconnect_runtime::testkit::{ClickHouseServer, ClickHouseService};
-use serde_json::{json, Value as Json};
-
-const SINK: &str = "com.clickhouse.kafka.connect.ClickHouseSinkConnector";
-
-/// Connector config for the server's plain HTTP port on loopback, plus `extra`.
-fn sink_config(ch: &ClickHouseServer, topics: &str, extra: Json) -> Json {
-    let mut c = json!({
-        "connector.class": SINK, "topics": topics, "tasks.max": "1",
-        "hostname": "127.0.0.1", "port": ch.http_port().to_string(), "ssl": "false",
-        "database": "default", "username": "default", "password": "",
-    });
-    for (k, v) in extra.as_object().expect("object") {
-        c[k] = v.clone();
-    }
-    c
-}
-
-fn schemaless() -> Json {
-    json!({"value.converter": "org.apache.kafka.connect.json.JsonConverter",
-           "value.converter.schemas.enable": "false"})
-}
-
-/// Polls `sql` until its TabSeparated result is `expected`.
-async fn wait_query(ch: &ClickHouseServer, sql: &str, expected: &str) {
-    let mut last: String;
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        match ch.query(sql) {
-            Ok(got) if got.trim_end_matches('\n') == expected => return,
-            Ok(got) => last = got,
-            Err(e) => last = e,
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for `{sql}` = {expected:?}; last: {last:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use serde_json::json;
 
 /// Waits until the connector's task is FAILED and returns its trace.
 async fn failed_trace(w: &WorkerProc, name: &str) -> String {
@@ -103,7 +66,7 @@ async fn table_refresh_interval_picks_up_an_added_column() {
     .await;
     let first = row(1, "before", &[("extra", "lost")]);
     kafka.produce("evo", &[(None, first.as_str())]).await;
-    wait_query(&ch, "SELECT id, name FROM evo", "1\tbefore").await;
+    wait_query(&ch, "SELECT id, name FROM evo", "1\tbefore", DEADLINE).await;
 
     // The column appears while the connector runs: within the refresh interval, records
     // carrying the field fill it. Records keep coming until one does (deadline-bounded).
@@ -119,6 +82,7 @@ async fn table_refresh_interval_picks_up_an_added_column() {
             &ch,
             &format!("SELECT count() FROM evo WHERE id = {id}"),
             "1",
+            DEADLINE,
         )
         .await;
         let got = ch
@@ -139,6 +103,7 @@ async fn table_refresh_interval_picks_up_an_added_column() {
         &ch,
         &format!("SELECT extra FROM evo WHERE id = {}", filled + 1),
         "y",
+        DEADLINE,
     )
     .await;
     let log = w.log();
@@ -167,7 +132,13 @@ async fn without_refresh_interval_an_insert_naming_a_dropped_column_re_reads_the
         .await;
     let first = row(1, "a", &[("gone", "g")]);
     kafka.produce("shrink", &[(None, first.as_str())]).await;
-    wait_query(&ch, "SELECT id, name, gone FROM shrink", "1\ta\tg").await;
+    wait_query(
+        &ch,
+        "SELECT id, name, gone FROM shrink",
+        "1\ta\tg",
+        DEADLINE,
+    )
+    .await;
 
     ch.query("ALTER TABLE shrink DROP COLUMN gone")
         .expect("alter");
@@ -179,6 +150,7 @@ async fn without_refresh_interval_an_insert_naming_a_dropped_column_re_reads_the
         &ch,
         "SELECT groupArray(id), groupArray(name) FROM (SELECT * FROM shrink ORDER BY id)",
         "[1,2,3]\t['a','b','c']",
+        DEADLINE,
     )
     .await;
     let log = w.log();
@@ -223,10 +195,10 @@ async fn db_topic_split_routes_topics_to_their_database() {
     // fallback); more than two parts: the same.
     kafka.produce("plain", &[(None, r#"{"id":3}"#)]).await;
     kafka.produce("a_b_c", &[(None, r#"{"id":4}"#)]).await;
-    wait_query(&ch, "SELECT id, name FROM db2.events", "1\te").await;
-    wait_query(&ch, "SELECT id FROM db2.clicks_v2", "2").await;
-    wait_query(&ch, "SELECT id FROM default.plain", "3").await;
-    wait_query(&ch, "SELECT id FROM default.a_b_c", "4").await;
+    wait_query(&ch, "SELECT id, name FROM db2.events", "1\te", DEADLINE).await;
+    wait_query(&ch, "SELECT id FROM db2.clicks_v2", "2", DEADLINE).await;
+    wait_query(&ch, "SELECT id FROM default.plain", "3", DEADLINE).await;
+    wait_query(&ch, "SELECT id FROM default.a_b_c", "4", DEADLINE).await;
     assert_running(&w, "ch-split").await;
 }
 
@@ -258,6 +230,7 @@ async fn clickhouse_settings_go_with_every_insert_and_a_bad_one_fails_the_task()
         &ch,
         "SELECT user, n FROM semi ORDER BY user",
         "u1\t5\nu2\t7",
+        DEADLINE,
     )
     .await;
     assert_running(&w, "ch-semi").await;
@@ -311,6 +284,7 @@ async fn ssl_inserts_over_https_trusting_the_configured_ca() {
         &ch,
         "SELECT groupArray(name) FROM (SELECT name FROM secure ORDER BY id)",
         "['over tls','too']",
+        DEADLINE,
     )
     .await;
     assert_running(&w, "ch-tls").await;
@@ -338,7 +312,13 @@ async fn ssl_inserts_over_https_trusting_the_configured_ca() {
     kafka
         .produce("secure_lax", &[(None, r#"{"id":3,"name":"unverified"}"#)])
         .await;
-    wait_query(&ch, "SELECT name FROM secure WHERE id = 3", "unverified").await;
+    wait_query(
+        &ch,
+        "SELECT name FROM secure WHERE id = 3",
+        "unverified",
+        DEADLINE,
+    )
+    .await;
     assert_running(&w, "ch-lax").await;
     // ssl=true against the plain HTTP port: a clear failure, not endless retries.
     let mut plain = extra.clone();

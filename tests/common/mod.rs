@@ -3,6 +3,8 @@
 //! stopped when its handle drops; nothing else is touched.
 #![allow(dead_code)]
 
+pub mod ch_sink;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -107,17 +107,33 @@ pub struct ClickHouseSinkTask {
 }
 
 impl ClickHouseSinkTask {
-    fn cfg(&self) -> &ClickHouseConfig {
-        self.cfg.as_deref().expect("task started")
+    /// The parsed config of a started task.
+    fn cfg(&self) -> ConnectResult<&ClickHouseConfig> {
+        self.cfg.as_deref().ok_or_else(not_started)
+    }
+
+    /// The config and client of a started task.
+    fn started(&self) -> ConnectResult<(Arc<ClickHouseConfig>, ChClient)> {
+        match (&self.cfg, &self.client) {
+            (Some(cfg), Some(client)) => Ok((cfg.clone(), client.clone())),
+            _ => Err(not_started()),
+        }
+    }
+
+    /// The server's features, once it has answered.
+    fn features(&self) -> ConnectResult<Features> {
+        self.features.ok_or_else(|| {
+            ConnectError::retriable("ClickHouse has not answered yet (server version unknown)")
+        })
     }
 
     async fn table_for(&mut self, topic: &str) -> ConnectResult<Arc<Table>> {
-        let refresh = self.cfg().table_refresh;
+        let (cfg, client) = self.started()?;
+        let refresh = cfg.table_refresh;
         if let Some(t) = self.tables.get(topic).filter(|t| !t.is_stale(refresh)) {
             return Ok(t.clone());
         }
-        let (db, name) = self.cfg().target(topic);
-        let client = self.client.clone().expect("task started");
+        let (db, name) = cfg.target(topic);
         let table = Table::describe(&client, &db, &name).await.map_err(|e| {
             let msg = format!(
                 "Could not read table {db}.{name} for topic {topic}: {}",
@@ -148,9 +164,9 @@ impl ClickHouseSinkTask {
         tp: &TopicPartition,
     ) -> ConnectResult<Result<Option<usize>, String>> {
         let table = self.table_for(&record.record.topic).await?;
-        let cfg = self.cfg.clone().expect("task started");
-        let features = self.features.expect("task started");
-        let json = self.json.clone().expect("task started");
+        let (cfg, _) = self.started()?;
+        let features = self.features()?;
+        let json = self.json.clone().ok_or_else(not_started)?;
         let value = &record.record.value;
         let (row, cdc) = if cfg.debezium {
             match block::unwrap_debezium(value) {
@@ -270,8 +286,7 @@ impl ClickHouseSinkTask {
         i
     }
 
-    fn buffer_full(&self) -> bool {
-        let cfg = self.cfg();
+    fn buffer_full(&self, cfg: &ClickHouseConfig) -> bool {
         self.buffered_bytes >= cfg.buffer_bytes
             || (cfg.buffer_count > 0 && self.buffered_rows >= cfg.buffer_count)
     }
@@ -344,7 +359,7 @@ impl ClickHouseSinkTask {
                 };
                 ranges.insert(p.clone(), range);
             }
-            let client = self.client.clone().expect("task started");
+            let client = self.client.clone().ok_or_else(not_started)?;
             if let Err(e) = eos.state.record(&client, &fresh).await {
                 let firsts: Vec<(TopicPartition, i64)> =
                     fresh.iter().map(|(p, r)| (p.clone(), r.0)).collect();
@@ -364,12 +379,12 @@ impl ClickHouseSinkTask {
                 eos.replay.insert(p, r);
             }
         }
-        let client = self.client.clone().expect("task started");
-        let cfg = self.cfg.clone().expect("task started");
+        let (cfg, client) = self.started()?;
         let isolate = cfg.tolerate_all && self.reporter.is_some();
-        let features = self.features.expect("task started");
         let mut failed: Option<ConnectError> = None;
         for (i, (_, b)) in take.iter_mut().enumerate() {
+            // Blocks exist only after a put, which waits for the server's version first.
+            let features = self.features()?;
             let send = InsertJob {
                 sql: b.sql.clone(),
                 body: bytes::Bytes::from(std::mem::take(&mut b.body)),
@@ -541,8 +556,7 @@ impl ClickHouseSinkTask {
 
     /// Reads the server version (and sets up exactly-once state) once the server answers.
     async fn connect(&mut self) -> ConnectResult<()> {
-        let cfg = self.cfg.clone().expect("task started");
-        let client = self.client.clone().expect("task started");
+        let (cfg, client) = self.started()?;
         let version = client.version().await.map_err(|e| {
             let what = if e.retriable {
                 "Cannot reach"
@@ -592,7 +606,7 @@ impl ClickHouseSinkTask {
             return Ok(());
         }
         if let Some(eos) = &mut self.eos {
-            let client = self.client.clone().expect("task started");
+            let client = self.client.clone().ok_or_else(not_started)?;
             let ranges = eos
                 .state
                 .load(&client, &self.to_load)
@@ -620,6 +634,11 @@ impl ClickHouseSinkTask {
             None => false,
         }
     }
+}
+
+/// The error for a task used before `start()` (or after a failed one).
+fn not_started() -> ConnectError {
+    ConnectError::other("ClickHouse sink task used before start()")
 }
 
 #[async_trait]
@@ -650,7 +669,7 @@ impl SinkTask for ClickHouseSinkTask {
     }
 
     async fn open(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
-        if self.cfg().exactly_once.is_none() {
+        if self.cfg()?.exactly_once.is_none() {
             return Ok(());
         }
         self.to_load.extend(partitions.iter().cloned());
@@ -687,7 +706,8 @@ impl SinkTask for ClickHouseSinkTask {
         {
             self.complete_one().await?;
         }
-        let keep = self.cfg().tolerate_all && self.reporter.is_some();
+        let (cfg, _) = self.started()?;
+        let keep = cfg.tolerate_all && self.reporter.is_some();
         let mut tp = TopicPartition::new("", -1);
         for record in records {
             // Records come in runs per partition: build the key once per run.
@@ -742,11 +762,10 @@ impl SinkTask for ClickHouseSinkTask {
             }
             if replay.is_some_and(|(_, last)| offset == last) {
                 self.flush_blocks(Some(&tp), true).await?;
-            } else if self.buffer_full() {
+            } else if self.buffer_full(&cfg) {
                 self.flush_blocks(None, false).await?;
             }
         }
-        let cfg = self.cfg();
         let due = cfg.buffer_count == 0
             || self.first_buffered.is_some_and(|t| {
                 !cfg.buffer_flush_time.is_zero() && t.elapsed() >= cfg.buffer_flush_time
@@ -787,3 +806,7 @@ impl SinkTask for ClickHouseSinkTask {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "sink_tests.rs"]
+mod tests;
