@@ -89,6 +89,9 @@ pub struct Querier {
     pages: Option<(i64, Option<i64>)>,
     /// Incrementing mode: this querier's part in a split initial load.
     split: Option<SplitRole>,
+    /// The position after the last row emitted by the running `drain` call, and whether that
+    /// row completed its timestamp group: only the last record of a call carries the offset.
+    last_emitted: Option<(Position, bool)>,
 }
 
 impl Querier {
@@ -188,6 +191,7 @@ impl Querier {
             slice: None,
             pages: None,
             split: None,
+            last_emitted: None,
         }
     }
 
@@ -563,7 +567,40 @@ impl Querier {
 
     /// Takes up to `max` records from the running query, waiting at most `wait` for the first.
     /// Returns the connection once the query has finished.
+    ///
+    /// Only the last record taken carries the source offset (the others an empty one, the
+    /// JVM's null): the worker acknowledges a poll batch as a whole and commits each
+    /// partition's last offset in it, so building a map per row would be wasted.
     pub async fn drain(
+        &mut self,
+        cfg: &SourceConfig,
+        max: usize,
+        wait: Duration,
+        out: &mut Vec<SourceRecord>,
+    ) -> ConnectResult<Option<PgConnection>> {
+        self.last_emitted = None;
+        let r = self.drain_rows(cfg, max, wait, out).await;
+        self.stamp_last(cfg, out);
+        r
+    }
+
+    /// Sets the offset of the last record emitted by this `drain` call, computed from the
+    /// position it reached.
+    fn stamp_last(&mut self, cfg: &SourceConfig, out: &mut [SourceRecord]) {
+        let (Some((position, ts_done)), Some(last)) = (self.last_emitted.take(), out.last_mut())
+        else {
+            return;
+        };
+        last.source_offset = match &self.split {
+            Some(SplitRole::Slice { plan, .. }) => {
+                plan.slice_offset(position.inc.unwrap_or(-1), ts_done)
+            }
+            _ if cfg.mode == Mode::Bulk => OffsetMap::new(),
+            _ => position.to_offset(),
+        };
+    }
+
+    async fn drain_rows(
         &mut self,
         cfg: &SourceConfig,
         max: usize,
@@ -601,6 +638,8 @@ impl Querier {
                     let Some(running) = self.running.take() else {
                         return Ok(None);
                     };
+                    // The offset of this query's last row, before a split hands over.
+                    self.stamp_last(cfg, out);
                     self.next_poll = Instant::now() + cfg.poll_interval;
                     match self.split.take() {
                         Some(SplitRole::Owner { upper, .. }) => {
@@ -642,15 +681,11 @@ impl Querier {
             }
         }
         let value = Struct::from_values(plan.schema.clone(), row.values)?;
+        self.last_emitted = Some((self.position, row.ts_done));
         out.push(SourceRecord {
             source_partition: self.partition.clone(),
-            source_offset: match &self.split {
-                Some(SplitRole::Slice { plan, .. }) => {
-                    plan.slice_offset(self.position.inc.unwrap_or(-1), row.ts_done)
-                }
-                _ if cfg.mode == Mode::Bulk => OffsetMap::new(),
-                _ => self.position.to_offset(),
-            },
+            // Set on the call's last record by `stamp_last`.
+            source_offset: OffsetMap::new(),
             record: ConnectRecord::new(
                 self.topic.clone(),
                 Some(plan.schema.clone()),

@@ -29,6 +29,8 @@ use super::VERSION;
 
 /// Longest a poll waits for data before returning an empty batch.
 const MAX_POLL_WAIT: Duration = Duration::from_millis(500);
+/// Most records a poll reserves room for up front (`batch.max.rows` may be large).
+const MAX_RESERVED_RECORDS: usize = 4096;
 
 /// The JDBC source connector.
 #[derive(Default)]
@@ -373,7 +375,7 @@ impl JdbcSourceTask {
         let Some(cfg) = self.cfg.clone() else {
             return Err(ConnectError::other("JdbcSourceTask was not started"));
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(cfg.batch_max_rows.min(MAX_RESERVED_RECORDS));
         let started = Instant::now();
         while started.elapsed() < MAX_POLL_WAIT {
             let idx = match self.current {
