@@ -342,7 +342,7 @@ async fn main() {
         std::env::var("JDBC_BENCH_CAP_SECS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(if quick { 60 } else { 3600 }),
+            .unwrap_or(if quick { 60 } else { 120 }),
     );
 
     let mut best = 0f64;
