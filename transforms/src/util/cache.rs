@@ -5,51 +5,42 @@
 //! Lookups compare `Arc` pointers first (records of one stream share their schema `Arc`), then
 //! fall back to schema equality, so converters that rebuild equal schemas still hit.
 //!
-//! The shared LRU sits behind a mutex. In front of it each thread keeps a few recent hits of
-//! every cache ([`SchemaCache::with`]): a record whose schema this thread saw before is served
-//! without a lock and without touching a reference count, which matters when several
-//! transforms run per record.
+//! The shared LRU sits behind a mutex. In front of it each cache keeps, per thread, a few
+//! recent hits ([`SchemaCache::with`]): a record whose schema this thread saw before is served
+//! without a lock, without touching a reference count and without scanning other caches'
+//! entries, which matters when several transforms run per record.
 
-use std::any::Any;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use ferroconnect_runtime::data::SchemaRef;
 use ferroconnect_runtime::ConnectResult;
 use parking_lot::Mutex;
+use thread_local::ThreadLocal;
 
 /// How many input schemas a cache remembers (Kafka's `SynchronizedCache(new LRUCache(16))`).
 pub const CACHE_SIZE: usize = 16;
 
-/// How many recent hits a thread keeps, over all caches.
-const THREAD_SLOTS: usize = 32;
+/// How many recent hits each cache keeps per thread (a stream usually has one schema; a few
+/// cover key/value pairs and schema changes).
+const THREAD_SLOTS: usize = 4;
 
-/// A thread's recent hit: cache id, input schema (held, so its address is not reused) and
-/// the derived value.
-struct HotSlot {
-    cache: u64,
-    key: SchemaRef,
-    value: Arc<dyn Any + Send + Sync>,
-}
-
-thread_local! {
-    static HOT: RefCell<Vec<HotSlot>> = const { RefCell::new(Vec::new()) };
-}
+/// A thread's recent hits of one cache: input schema (held, so its address is not reused)
+/// and the derived value, oldest first.
+type HotSlots<T> = RefCell<Vec<(SchemaRef, T)>>;
 
 /// A small most-recently-used cache from input schema to a derived value.
-pub struct SchemaCache<T: Clone> {
-    /// Tells this cache's hits apart from other caches' in the per-thread slots.
-    id: u64,
+pub struct SchemaCache<T: Clone + Send> {
     entries: Mutex<Vec<(SchemaRef, T)>>,
+    /// Each thread's recent hits.
+    hot: ThreadLocal<HotSlots<T>>,
 }
 
-impl<T: Clone> Default for SchemaCache<T> {
+impl<T: Clone + Send> Default for SchemaCache<T> {
     fn default() -> Self {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         SchemaCache {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             entries: Mutex::new(Vec::with_capacity(CACHE_SIZE)),
+            hot: ThreadLocal::new(),
         }
     }
 }
@@ -68,30 +59,22 @@ impl<T: Clone + Send + Sync + 'static> SchemaCache<T> {
         build: impl FnOnce() -> ConnectResult<T>,
         mut f: impl FnMut(&T) -> R,
     ) -> ConnectResult<R> {
-        let hit = HOT.with(|hot| {
-            let hot = hot.try_borrow().ok()?;
-            let slot = hot
-                .iter()
-                .find(|s| s.cache == self.id && Arc::ptr_eq(&s.key, key))?;
-            slot.value.downcast_ref::<T>().map(&mut f)
-        });
-        if let Some(r) = hit {
-            return Ok(r);
+        let hot = self
+            .hot
+            .get_or(|| RefCell::new(Vec::with_capacity(THREAD_SLOTS)));
+        if let Ok(slots) = hot.try_borrow() {
+            if let Some((_, v)) = slots.iter().rev().find(|(k, _)| Arc::ptr_eq(k, key)) {
+                return Ok(f(v));
+            }
         }
         let value = self.get_or_try_insert(key, build)?;
-        HOT.with(|hot| {
-            // Busy (a lookup from inside another cache's `f`): just skip remembering.
-            if let Ok(mut hot) = hot.try_borrow_mut() {
-                if hot.len() == THREAD_SLOTS {
-                    hot.remove(0);
-                }
-                hot.push(HotSlot {
-                    cache: self.id,
-                    key: key.clone(),
-                    value: Arc::new(value.clone()),
-                });
+        // Busy (a lookup of this cache from inside its own `f`): just skip remembering.
+        if let Ok(mut slots) = hot.try_borrow_mut() {
+            if slots.len() == THREAD_SLOTS {
+                slots.remove(0);
             }
-        });
+            slots.push((key.clone(), value.clone()));
+        }
         Ok(f(&value))
     }
 
