@@ -261,6 +261,50 @@ async fn wait_rows(
     }
 }
 
+/// Busy and total CPU time of the whole machine (`/proc/stat`, all processes), to tell how
+/// much CPU a run takes per row, worker, PostgreSQL and broker together.
+#[derive(Clone, Copy)]
+struct MachineCpu {
+    busy: u64,
+    total: u64,
+    at: Instant,
+}
+
+impl MachineCpu {
+    fn now() -> MachineCpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
+        let busy = at(0) + at(1) + at(2) + at(5) + at(6) + at(7);
+        MachineCpu {
+            busy,
+            total: busy + at(3) + at(4),
+            at: Instant::now(),
+        }
+    }
+
+    /// "machine CPU x µs/row (y cores busy)" since `self`, over `rows` rows.
+    fn note(&self, rows: i64) -> String {
+        let end = MachineCpu::now();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let total = end.total.saturating_sub(self.total).max(1) as f64;
+        let busy_cores = end.busy.saturating_sub(self.busy) as f64 / total * cores;
+        let cpu_secs = busy_cores * end.at.duration_since(self.at).as_secs_f64();
+        format!(
+            "machine CPU {:.2} µs/row ({busy_cores:.2} of {cores:.0} cores busy)",
+            cpu_secs * 1e6 / rows.max(1) as f64
+        )
+    }
+}
+
 fn row(name: &str, n: i64, elapsed: Duration, rss_kib: Option<u64>, note: &str) -> f64 {
     let rate = n as f64 / elapsed.as_secs_f64();
     println!(
@@ -317,21 +361,30 @@ async fn main() {
     );
     println!("|{:-<48}|{:->12}|{:->9}|{:->11}|------|", "", "", "", "");
 
+    let cpu = MachineCpu::now();
     let (sel, rows) = bare_select(&url).await;
     assert_eq!(rows, n as u64, "bare SELECT rows");
-    let select_rate = row("bare sqlx streaming SELECT (same query)", n, sel, None, "");
+    let select_rate = row(
+        "bare sqlx streaming SELECT (same query)",
+        n,
+        sel,
+        None,
+        &cpu.note(n),
+    );
 
     // The bare producer's topic is kept: the sink runs read it.
     let records_topic = unique("jdbc-bench-records");
     kafka.create_topic(&records_topic, 1).await;
+    let cpu = MachineCpu::now();
     let (bare, bytes) = bare_producer(&broker.bootstrap, &records_topic, n);
+    let cpu_note = cpu.note(n);
     let produce_rate = row(
         "bare rdkafka producer (same JSON records)",
         n,
         bare,
         None,
         &format!(
-            "{:.0} MB/s, {BARE_PRODUCER:?}",
+            "{:.0} MB/s, {BARE_PRODUCER:?}, {cpu_note}",
             bytes as f64 / bare.as_secs_f64() / 1e6
         ),
     );
@@ -369,6 +422,7 @@ async fn main() {
             cfg[format!("producer.override.{k}")] = json!(v);
         }
         let name = unique("bench-source");
+        let cpu = MachineCpu::now();
         let start = Instant::now();
         w.create(&name, cfg).await;
         let done = wait_source_done(&w, &name, n, cap).await;
@@ -384,8 +438,9 @@ async fn main() {
             elapsed,
             w.proc_status_kib("VmHWM"),
             &format!(
-                "{:.0} % of the slower bare limit{capped}",
-                100.0 * rate_of(done, elapsed) / limit
+                "{:.0} % of the slower bare limit{capped}, {}",
+                100.0 * rate_of(done, elapsed) / limit,
+                cpu.note(done)
             ),
         );
         best = best.max(rate);
