@@ -58,11 +58,12 @@ mod types;
 
 use std::sync::Arc;
 
+use ferroconnect_runtime::connector::SameConfigSinkConnector;
 use ferroconnect_runtime::plugins::{ConnectorFactory, ConnectorPlugin, PluginRegistry};
 
 pub use client::Features;
 pub use config::{sink_config_def, ClickHouseConfig, StringFormat};
-pub use connector::ClickHouseSinkConnector;
+pub use connector::CLICKHOUSE_SINK;
 pub use sink::ClickHouseSinkTask;
 pub use types::ChType;
 
@@ -79,7 +80,7 @@ pub fn register(registry: &mut PluginRegistry) {
             version: VERSION.to_string(),
             config_def: sink_config_def(),
             factory: ConnectorFactory::Sink(Arc::new(|| {
-                Box::new(ClickHouseSinkConnector::default())
+                Box::new(SameConfigSinkConnector::new(CLICKHOUSE_SINK))
             })),
         },
         &[],

@@ -92,11 +92,12 @@ mod types;
 
 use std::sync::Arc;
 
+use ferroconnect_runtime::connector::SameConfigSinkConnector;
 use ferroconnect_runtime::plugins::{ConnectorFactory, ConnectorPlugin, PluginRegistry};
 
 pub use config::{source_config_def, Mode, SourceConfig};
 pub use conn::{parse_url, ConnInfo};
-pub use sink::{JdbcSinkConnector, JdbcSinkTask};
+pub use sink::{JdbcSinkTask, JDBC_SINK};
 pub use sink_config::{sink_config_def, InsertMode, PkMode, SinkConfig};
 pub use source::{JdbcSourceConnector, JdbcSourceTask};
 pub use types::{NumericMapping, PgKind};
@@ -136,7 +137,9 @@ pub fn register(registry: &mut PluginRegistry) {
             class: SINK_CLASS.to_string(),
             version: VERSION.to_string(),
             config_def: sink_config_def(),
-            factory: ConnectorFactory::Sink(Arc::new(|| Box::new(JdbcSinkConnector::default()))),
+            factory: ConnectorFactory::Sink(Arc::new(|| {
+                Box::new(SameConfigSinkConnector::new(JDBC_SINK))
+            })),
         },
         &[],
     );

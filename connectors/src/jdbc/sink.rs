@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use ferroconnect_runtime::config::{ConfigDef, ConfigMap};
+use ferroconnect_runtime::config::ConfigMap;
 use ferroconnect_runtime::connector::{
-    Connector, ConnectorContext, ErrantRecordReporter, SinkConnector, SinkTask, SinkTaskContext,
+    ErrantRecordReporter, SameConfigSink, SinkTask, SinkTaskContext,
 };
 use ferroconnect_runtime::data::{Schema, SchemaRef, SinkRecord, TopicPartition, Value};
 use ferroconnect_runtime::error::{ConnectError, ConnectResult};
@@ -34,45 +34,22 @@ use write::{is_config, is_data, Run};
 /// Postgres' limit of bind parameters per statement.
 const MAX_PARAMS: usize = 65_535;
 
-/// The JDBC sink connector.
-#[derive(Default)]
-pub struct JdbcSinkConnector {
-    config: ConfigMap,
+/// `io.confluent.connect.jdbc.JdbcSinkConnector`, for
+/// [`ferroconnect_runtime::connector::SameConfigSinkConnector`]: every task takes the
+/// connector's config.
+pub const JDBC_SINK: SameConfigSink = SameConfigSink {
+    version: VERSION,
+    config_def: sink_config_def,
+    check: check_sink_config,
+    create_task: create_sink_task,
+};
+
+fn check_sink_config(config: &ConfigMap) -> Result<(), String> {
+    SinkConfig::parse(config).map(|_| ())
 }
 
-#[async_trait]
-impl Connector for JdbcSinkConnector {
-    fn version(&self) -> String {
-        VERSION.to_string()
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        sink_config_def()
-    }
-
-    async fn start(
-        &mut self,
-        config: ConfigMap,
-        _context: Arc<dyn ConnectorContext>,
-    ) -> ConnectResult<()> {
-        SinkConfig::parse(&config).map_err(ConnectError::config)?;
-        self.config = config;
-        Ok(())
-    }
-
-    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
-        Ok(vec![self.config.clone(); max_tasks.max(1)])
-    }
-
-    async fn stop(&mut self) -> ConnectResult<()> {
-        Ok(())
-    }
-}
-
-impl SinkConnector for JdbcSinkConnector {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(JdbcSinkTask::default())
-    }
+fn create_sink_task() -> Box<dyn SinkTask> {
+    Box::new(JdbcSinkTask::default())
 }
 
 /// Which record parts a row is made of; records with the same shape share one statement.

@@ -12,6 +12,10 @@ use crate::config::{ConfigDef, ConfigMap, ConfigValue};
 use crate::data::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 use crate::error::ConnectResult;
 
+mod same_config_sink;
+
+pub use same_config_sink::{SameConfigSink, SameConfigSinkConnector};
+
 /// Whether a connector reads from or writes to Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
