@@ -75,7 +75,7 @@ async fn upserts_deletes_and_evolves_a_created_table() {
         "pg-sink",
         json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
                "topics": "sink_orders",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id",
                "auto.create": true, "auto.evolve": true, "delete.enabled": true,
                "batch.size": 2}),
@@ -150,7 +150,7 @@ async fn exactly_once_sink_writes_no_duplicates_after_a_kill_9() {
     w.create(
         "eo-sink",
         json!({"connector.class": "JdbcSink", "topics": "eo",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "exactly.once": true, "batch.size": 30}),
     )
     .await;
@@ -195,10 +195,7 @@ async fn types_round_trip_from_a_source_table_through_kafka_into_a_created_table
     let kafka = Kafka::new(&broker.bootstrap);
     kafka.create_topic("rt-kinds", 1).await;
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
-    let url = format!(
-        "{}?user=postgres&password=postgres",
-        pg.jdbc_url("postgres")
-    );
+    let url = pg.jdbc_login_url("postgres");
     w.create(
         "rt-src",
         json!({"connector.class": "JdbcSource", "connection.url": url, "mode": "bulk",
@@ -249,7 +246,7 @@ async fn update_mode_with_record_value_keys_updates_existing_rows_only() {
     w.create(
         "upd-sink",
         json!({"connector.class": "JdbcSinkConnector", "topics": "upd",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "insert.mode": "update", "pk.mode": "record_value", "pk.fields": "id"}),
     )
     .await;
@@ -275,7 +272,7 @@ async fn kafka_coordinates_as_key_and_a_field_whitelist() {
     w.create(
         "coords-sink",
         json!({"connector.class": "JdbcSink", "topics": "coords",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "insert.mode": "upsert", "pk.mode": "kafka", "fields.whitelist": "id,name",
                "auto.create": true}),
     )
@@ -360,7 +357,7 @@ async fn records_that_do_not_fit_the_table_go_to_the_dlq_under_tolerance_all() {
     w.create(
         "fit-sink",
         json!({"connector.class": "JdbcSink", "topics": "fit",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "exactly.once": true, "batch.size": 100,
                "errors.tolerance": "all", "errors.log.enable": true,
                "errors.deadletterqueue.topic.name": "fit_dlq",
@@ -439,7 +436,7 @@ async fn a_record_that_does_not_fit_fails_the_task_under_tolerance_none() {
     w.create(
         "fit-strict",
         json!({"connector.class": "JdbcSink", "topics": "fit",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "batch.size": 100}),
     )
     .await;
@@ -494,10 +491,7 @@ async fn copy_writes_every_mapped_type_exactly_into_a_typed_table() {
     let kafka = Kafka::new(&broker.bootstrap);
     kafka.create_topic("cp-kinds", 1).await;
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
-    let url = format!(
-        "{}?user=postgres&password=postgres",
-        pg.jdbc_url("postgres")
-    );
+    let url = pg.jdbc_login_url("postgres");
     w.create(
         "cp-src",
         json!({"connector.class": "JdbcSource", "connection.url": url, "mode": "bulk",
@@ -572,7 +566,7 @@ async fn upsert_through_the_staging_table_keeps_the_last_record_per_key() {
         "staged-sink",
         json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
                "topics": "staged",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id",
                "auto.create": true, "delete.enabled": true, "exactly.once": true}),
     )
@@ -656,7 +650,7 @@ async fn upsert_treats_numeric_keys_of_one_value_at_two_scales_as_one_key() {
         "prices-sink",
         json!({"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
                "topics": "prices",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "k"}),
     )
     .await;
@@ -701,10 +695,7 @@ async fn db_timezone_writes_timestamps_as_wall_clocks_of_that_zone() {
     )
     .await;
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
-    let url = format!(
-        "{}?user=postgres&password=postgres",
-        pg.jdbc_url("postgres")
-    );
+    let url = pg.jdbc_login_url("postgres");
     // insert (binary COPY) and update (statements) both write Moscow wall clocks.
     w.create(
         "stamps-sink",

@@ -243,7 +243,7 @@ async fn incrementing_mode_reads_new_rows_once_and_resumes_after_restart() {
     w.create(
         "inc",
         json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "incrementing", "topic.prefix": "inc-", "table.whitelist": "events",
                "poll.interval.ms": 200, "batch.max.rows": 40}),
     )
@@ -317,7 +317,7 @@ async fn unknown_whitelisted_table_fails_the_task_naming_it() {
     w.create(
         "missing",
         json!({"connector.class": "JdbcSourceConnector",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "bulk", "table.whitelist": "nope", "topic.prefix": "x-"}),
     )
     .await;
@@ -354,7 +354,7 @@ async fn query_mode_with_timestamp_incrementing_appends_its_where_clause() {
     w.create(
         "q",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "timestamp+incrementing", "timestamp.column.name": "at",
                "incrementing.column.name": "id", "numeric.mapping": "best_fit",
                "query": "SELECT id, amount, at FROM orders", "topic.prefix": "orders-q",
@@ -405,7 +405,7 @@ async fn discovered_tables_spread_over_tasks_and_new_tables_are_picked_up() {
     w.create(
         "disc",
         json!({"connector.class": "JdbcSource", "tasks.max": "2",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "incrementing", "incrementing.column.name": "id",
                "table.blacklist": "skip_me", "topic.prefix": "d-",
                "poll.interval.ms": 200, "table.poll.interval.ms": 500}),
@@ -437,7 +437,7 @@ async fn bulk_table_is_split_over_tasks_by_page_ranges_without_overlap() {
     w.create(
         "split",
         json!({"connector.class": "JdbcSource", "tasks.max": 3,
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "bulk", "table.whitelist": "big", "topic.prefix": "split-",
                "poll.interval.ms": 600000, "batch.max.rows": 500}),
     )
@@ -479,7 +479,7 @@ async fn source_reconnects_after_a_database_restart_without_losing_or_repeating_
     w.create(
         "re",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": "ev",
                "topic.prefix": "re-", "poll.interval.ms": 100, "connection.backoff.ms": 200}),
     )
@@ -516,7 +516,7 @@ async fn timestamp_initial_now_skips_existing_rows_in_timestamp_incrementing_mod
     w.create(
         "tsi",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "timestamp+incrementing", "timestamp.column.name": "m, c",
                "incrementing.column.name": "id", "timestamp.initial": -1,
                "table.whitelist": "public.tsi", "topic.prefix": "tsi-", "poll.interval.ms": 100}),
@@ -564,7 +564,7 @@ async fn db_timezone_and_granularity_shape_timestamps_bounds_and_offsets() {
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
     let config = |prefix: &str, granularity: &str| {
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "timestamp", "timestamp.column.name": "at", "table.whitelist": "events",
                "db.timezone": "Europe/Moscow", "timestamp.granularity": granularity,
                "topic.prefix": prefix, "poll.interval.ms": 200})
@@ -654,7 +654,7 @@ async fn query_masked_stays_out_of_logs_traces_and_validate() {
     let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
     let config = |query: &str| {
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "incrementing", "incrementing.column.name": "id",
                "query.masked": query, "topic.prefix": "masked-q",
                "poll.interval.ms": 200, "query.retry.attempts": 0})
@@ -732,7 +732,7 @@ async fn query_suffix_is_appended_to_the_generated_query() {
     w.create(
         "sfx",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "bulk", "table.whitelist": "tiers", "topic.prefix": "sfx-",
                "query.suffix": " ORDER BY id DESC LIMIT 1 ", "poll.interval.ms": 100}),
     )

@@ -16,6 +16,21 @@ fn id(c: &Consumed) -> i64 {
     v["payload"]["id"].as_i64().expect("id")
 }
 
+/// Connector `name` runs 3 tasks that read the 3000 existing rows into `topic`, each once,
+/// and its log says the load was split.
+async fn assert_split_initial_load(w: &WorkerProc, kafka: &Kafka, name: &str, topic: &str) {
+    w.wait_state(name, "RUNNING", 3).await;
+    let got = kafka.consume(topic, 3000);
+    let mut ids: Vec<i64> = got.iter().map(id).collect();
+    ids.sort();
+    assert_eq!(ids, (1..=3000).collect::<Vec<_>>());
+    let log = w.log();
+    assert!(
+        log.contains("splits the initial load over 3 tasks"),
+        "no split:\n{log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incrementing_initial_load_is_split_over_tasks_by_id_ranges() {
     let pg = Postgres::start();
@@ -31,21 +46,12 @@ async fn incrementing_initial_load_is_split_over_tasks_by_id_ranges() {
     w.create(
         "split",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "incrementing", "topic.prefix": "split-", "table.whitelist": "items",
                "tasks.max": 3, "poll.interval.ms": 200, "batch.max.rows": 300}),
     )
     .await;
-    w.wait_state("split", "RUNNING", 3).await;
-    let got = kafka.consume("split-items", 3000);
-    let mut ids: Vec<i64> = got.iter().map(id).collect();
-    ids.sort();
-    assert_eq!(ids, (1..=3000).collect::<Vec<_>>());
-    let log = w.log();
-    assert!(
-        log.contains("splits the initial load over 3 tasks"),
-        "no split:\n{log}"
-    );
+    assert_split_initial_load(&w, &kafka, "split", "split-items").await;
 
     // Rows added later are read once, in order, under the table's Confluent partition.
     pg.psql(
@@ -108,23 +114,14 @@ async fn timestamp_incrementing_initial_load_is_split_and_updates_follow() {
     w.create(
         "tsplit",
         json!({"connector.class": "JdbcSource",
-               "connection.url": format!("{}?user=postgres&password=postgres", pg.jdbc_url("postgres")),
+               "connection.url": pg.jdbc_login_url("postgres"),
                "mode": "timestamp+incrementing", "timestamp.column.name": "at",
                "incrementing.column.name": "id", "topic.prefix": "tsplit-",
                "table.whitelist": "orders", "tasks.max": 3, "poll.interval.ms": 200,
                "batch.max.rows": 300}),
     )
     .await;
-    w.wait_state("tsplit", "RUNNING", 3).await;
-    let got = kafka.consume("tsplit-orders", 3000);
-    let mut ids: Vec<i64> = got.iter().map(id).collect();
-    ids.sort();
-    assert_eq!(ids, (1..=3000).collect::<Vec<_>>());
-    let log = w.log();
-    assert!(
-        log.contains("splits the initial load over 3 tasks"),
-        "no split:\n{log}"
-    );
+    assert_split_initial_load(&w, &kafka, "tsplit", "tsplit-orders").await;
 
     // New rows and an update of an old row come in order through the table's partition.
     pg.psql(

@@ -303,6 +303,17 @@ impl Postgres {
         format!("jdbc:postgresql://127.0.0.1:{}/{db}", self.port)
     }
 
+    /// A JDBC URL of a database on this cluster with the superuser's credentials, as a
+    /// connector's `connection.url`.
+    pub fn jdbc_login_url(&self, db: &str) -> String {
+        format!(
+            "{}?user={}&password={}",
+            self.jdbc_url(db),
+            Self::USER,
+            Self::PASSWORD
+        )
+    }
+
     /// A libpq/sqlx URL of a database on this cluster, with the superuser's credentials.
     pub fn url(&self, db: &str) -> String {
         format!(
