@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export FERRO_CACHE="${FERRO_CACHE:-$HOME/.cache/ferroconnect}"
 # Keep build output in the cache so a fresh clone on the same machine reuses it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$FERRO_CACHE/target}"
+# One build per run: incremental compilation data would only cost time and disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export TANSU_BIN="$(bash scripts/setup-services.sh)"
 export CARGO_TERM_COLOR=never
 
