@@ -3,7 +3,7 @@
 //! `tableRefreshInterval` (and the refresh after an insert reports a changed table),
 //! `enableDbTopicSplit` + `dbTopicSplitChar`, `clickhouseSettings`, and `ssl=true` over HTTPS
 //! with a CA generated for the test (`sslrootcert` in `jdbcConnectionProperties`, the key the
-//! official sink's URL takes).
+//! official sink's URL takes), and mutual TLS with a client certificate (`sslcert`, `sslkey`).
 
 mod common;
 
@@ -340,6 +340,109 @@ async fn ssl_inserts_over_https_trusting_the_configured_ca() {
     let trace = failed_trace(&w, "ch-no-ca").await;
     assert!(
         trace.contains("sslrootcert") && trace.contains("/nonexistent/ca.pem"),
+        "{trace}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_presents_the_client_certificate_from_sslcert_and_sslkey() {
+    let ch = ClickHouseServer::start_with_mutual_tls();
+    let https = ch.https_port().expect("https port");
+    ch.query("CREATE TABLE mtls (id UInt32, name String) ENGINE = MergeTree ORDER BY id")
+        .expect("create");
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    kafka.create_topic("mtls", 1).await;
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let mut extra = schemaless();
+    extra["port"] = json!(https.to_string());
+    extra["ssl"] = json!("true");
+    let (ca, cert, key) = (
+        ch.ca_file().display().to_string(),
+        ch.client_cert_file().display().to_string(),
+        ch.client_key_file().display().to_string(),
+    );
+    let props = |p: String| {
+        let mut c = extra.clone();
+        c["jdbcConnectionProperties"] = json!(p);
+        c
+    };
+    // With sslrootcert, and with sslmode=none: the server accepts the client certificate.
+    w.create(
+        "ch-mtls",
+        sink_config(
+            &ch,
+            "mtls",
+            props(format!("?sslrootcert={ca}&sslcert={cert}&sslkey={key}")),
+        ),
+    )
+    .await;
+    kafka.create_topic("mtls_lax", 1).await;
+    let mut lax = props(format!("sslmode=none&sslcert={cert}&sslkey={key}"));
+    lax["topic2TableMap"] = json!("mtls_lax=mtls");
+    w.create("ch-mtls-lax", sink_config(&ch, "mtls_lax", lax))
+        .await;
+    kafka
+        .produce("mtls", &[(None, r#"{"id":1,"name":"verified both ways"}"#)])
+        .await;
+    kafka
+        .produce(
+            "mtls_lax",
+            &[(None, r#"{"id":2,"name":"client cert only"}"#)],
+        )
+        .await;
+    wait_query(
+        &ch,
+        "SELECT groupArray(name) FROM (SELECT name FROM mtls ORDER BY id)",
+        "['verified both ways','client cert only']",
+        DEADLINE,
+    )
+    .await;
+    assert_running(&w, "ch-mtls").await;
+    assert_running(&w, "ch-mtls-lax").await;
+
+    // Without a client certificate the server ends the handshake: the task fails, and its
+    // trace names the server, ssl and the refused certificate.
+    w.create(
+        "ch-no-client-cert",
+        sink_config(&ch, "mtls", props(format!("sslrootcert={ca}"))),
+    )
+    .await;
+    let trace = failed_trace(&w, "ch-no-client-cert").await;
+    assert!(
+        trace.contains(&format!("127.0.0.1:{https}"))
+            && trace.contains("ssl=true")
+            && trace.contains("sslcert"),
+        "{trace}"
+    );
+    // A key file that cannot be read fails the task naming sslkey and the file.
+    w.create(
+        "ch-no-key",
+        sink_config(
+            &ch,
+            "mtls",
+            props(format!("sslcert={cert}&sslkey=/nonexistent/client.key")),
+        ),
+    )
+    .await;
+    let trace = failed_trace(&w, "ch-no-key").await;
+    assert!(
+        trace.contains("for sslkey") && trace.contains("/nonexistent/client.key"),
+        "{trace}"
+    );
+    // sslcert without sslkey: the connector fails at start, naming both.
+    w.create(
+        "ch-half",
+        sink_config(&ch, "mtls", props(format!("sslcert={cert}"))),
+    )
+    .await;
+    let trace = wait_for("ch-half to fail", DEADLINE, || async {
+        let s = w.get("/connectors/ch-half/status").await.body;
+        (s["connector"]["state"] == "FAILED").then(|| s["connector"]["trace"].to_string())
+    })
+    .await;
+    assert!(
+        trace.contains(&format!("{cert} for sslcert")) && trace.contains("sslkey"),
         "{trace}"
     );
 }

@@ -33,6 +33,18 @@ const TLS_SETUP_ERRORS: &[&str] = &[
     "received corrupt message of type InvalidContentType",
 ];
 
+/// TLS alerts (rustls' `received fatal alert: <name>`) by which a server asks for a client
+/// certificate it did not get, or refuses the one it got: retrying cannot fix them either.
+const CLIENT_CERT_ALERTS: &[&str] = &[
+    "CertificateRequired",
+    "BadCertificate",
+    "UnsupportedCertificate",
+    "CertificateRevoked",
+    "CertificateExpired",
+    "CertificateUnknown",
+    "UnknownCA",
+];
+
 impl ChError {
     fn from_crate(what: &str, e: clickhouse::error::Error) -> ChError {
         use clickhouse::error::Error as E;
@@ -55,9 +67,22 @@ impl ChError {
         if text.contains(TLS_SETUP_ERRORS[1]) {
             text.push_str(" (the port does not speak TLS: ssl=true needs ClickHouse's https_port)");
         }
+        let client_cert_refused = text
+            .split("received fatal alert: ")
+            .skip(1)
+            .any(|rest| CLIENT_CERT_ALERTS.iter().any(|a| rest.starts_with(a)));
+        if client_cert_refused {
+            text.push_str(
+                " (the server wants a client certificate it trusts: set sslcert and sslkey \
+                 in jdbcConnectionProperties)",
+            );
+        }
         let retriable = match &e {
-            // An untrusted certificate, or a plain-HTTP port behind ssl=true, stays so.
-            E::Network(_) => !TLS_SETUP_ERRORS.iter().any(|t| text.contains(t)),
+            // An untrusted certificate, a plain-HTTP port behind ssl=true, or a missing or
+            // refused client certificate, stays so.
+            E::Network(_) => {
+                !client_cert_refused && !TLS_SETUP_ERRORS.iter().any(|t| text.contains(t))
+            }
             E::TimedOut => true,
             E::BadResponse(_) => code.is_none_or(|c| RETRIABLE_CODES.contains(&c)),
             _ => false,
@@ -111,14 +136,22 @@ pub struct ChClient {
 
 impl ChClient {
     /// A client for the configured server and database (no request is made yet). Fails
-    /// only when `sslrootcert` names a file that cannot be read as PEM certificates.
+    /// only when `sslrootcert`, `sslcert` or `sslkey` names a file that cannot be read as
+    /// PEM certificates or a private key (the error names the property and file).
     pub fn new(cfg: &ClickHouseConfig) -> Result<ChClient, String> {
         let scheme = if cfg.ssl { "https" } else { "http" };
-        use super::tls::{client, Trust};
-        let base = match (cfg.ssl, cfg.ssl_verify, &cfg.ssl_root_cert) {
-            (true, false, _) => client(Trust::Any)?,
-            (true, true, Some(ca)) => client(Trust::CaFile(ca))?,
-            _ => Client::default(),
+        use super::tls::{client, ClientCert, Trust};
+        let identity = cfg
+            .ssl_client_cert
+            .as_ref()
+            .map(|(cert, key)| ClientCert { cert, key });
+        let base = match (cfg.ssl, cfg.ssl_verify, &cfg.ssl_root_cert, identity) {
+            (false, ..) => Client::default(),
+            (true, false, _, id) => client(Trust::Any, id)?,
+            (true, true, Some(ca), id) => client(Trust::CaFile(ca), id)?,
+            (true, true, None, Some(id)) => client(Trust::PublicRoots, Some(id))?,
+            // The `clickhouse` crate's own HTTPS client trusts the public roots.
+            (true, true, None, None) => Client::default(),
         };
         let client = base
             .with_url(format!("{scheme}://{}:{}", cfg.hostname, cfg.port))
@@ -241,5 +274,31 @@ mod tests {
         assert_eq!(e.code, Some(60));
         assert!(!e.retriable);
         assert!(e.message.contains("nope"));
+    }
+
+    #[test]
+    fn a_missing_or_refused_client_certificate_is_not_retried() {
+        let network = |text: &str| {
+            ChError::from_crate(
+                "SELECT version()",
+                clickhouse::error::Error::Network(Box::new(std::io::Error::other(
+                    text.to_string(),
+                ))),
+            )
+        };
+        let e = network("connection error: received fatal alert: CertificateRequired");
+        assert!(!e.retriable);
+        assert!(
+            e.message.contains("CertificateRequired") && e.message.contains("sslcert"),
+            "{}",
+            e.message
+        );
+        assert!(!network("received fatal alert: UnknownCA").retriable);
+        let e = network("connection reset by peer");
+        assert!(
+            e.retriable && !e.message.contains("sslcert"),
+            "{}",
+            e.message
+        );
     }
 }

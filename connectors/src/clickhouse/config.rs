@@ -51,7 +51,7 @@ pub fn sink_config_def() -> ConfigDef {
         .define(key("database", String, Some("default"), "Database of the target tables."))
         .define(key("username", String, Some("default"), "User name."))
         .define(key("password", Password, Some(""), "Password."))
-        .define(key("jdbcConnectionProperties", String, Some(""), "Connection properties as the official sink appends them to its URL (`?k=v&k=v`): `sslrootcert` (a PEM file of CA certificates to trust for ssl=true instead of the public roots) and `sslmode=none` (accept any server certificate) are used; other properties are accepted and ignored (settings go in clickhouseSettings)."))
+        .define(key("jdbcConnectionProperties", String, Some(""), "Connection properties as the official sink appends them to its URL (`?k=v&k=v`): `sslrootcert` (a PEM file of CA certificates to trust for ssl=true instead of the public roots), `sslmode=none` (accept any server certificate) and `sslcert` + `sslkey` (PEM files of a client certificate chain and its private key, PKCS#8, PKCS#1 or SEC1, presented for mutual TLS; both or neither) are used; other properties are accepted and ignored (settings go in clickhouseSettings)."))
         .define(key("clickhouseSettings", List, Some(""), "ClickHouse settings sent with every query, as key=value pairs (e.g. insert_quorum=2)."))
         .define(key("topic2TableMap", String, Some(""), "topic=table pairs, comma separated; other topics go to the table named like the topic."))
         .define(key("enableDbTopicSplit", Boolean, Some("false"), "Topic names carry the database: <database><dbTopicSplitChar><table>; a topic that does not split into exactly two parts goes to `database` (the official sink's rule). topic2TableMap then maps the table part."))
@@ -102,6 +102,9 @@ pub struct ClickHouseConfig {
     /// False with `sslmode=none` in `jdbcConnectionProperties`: any server certificate is
     /// accepted.
     pub ssl_verify: bool,
+    /// `sslcert` and `sslkey` from `jdbcConnectionProperties`: the client certificate chain
+    /// (PEM) and its private key (PEM) presented for mutual TLS.
+    pub ssl_client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// `clickhouseSettings`.
     pub settings: Vec<(String, String)>,
     /// `topic2TableMap`.
@@ -175,6 +178,27 @@ fn url_property<'a>(props: &'a [(String, String)], name: &str) -> Option<&'a str
         .map(|(_, v)| v.as_str())
 }
 
+/// `sslcert` and `sslkey` among `props`: both or neither (the error names the one missing).
+fn client_cert(
+    props: &[(String, String)],
+) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, String> {
+    match (
+        url_property(props, "sslcert"),
+        url_property(props, "sslkey"),
+    ) {
+        (Some(cert), Some(key)) => Ok(Some((cert.into(), key.into()))),
+        (None, None) => Ok(None),
+        (Some(cert), None) => Err(format!(
+            "Invalid value {cert} for sslcert (jdbcConnectionProperties): a client certificate \
+             needs its private key too: set sslkey to its PEM file"
+        )),
+        (None, Some(key)) => Err(format!(
+            "Invalid value {key} for sslkey (jdbcConnectionProperties): a private key needs its \
+             client certificate too: set sslcert to its PEM file"
+        )),
+    }
+}
+
 impl ClickHouseConfig {
     /// Parses and checks a connector or task config; errors name the key at fault.
     pub fn parse(map: &ConfigMap) -> Result<ClickHouseConfig, String> {
@@ -213,6 +237,7 @@ impl ClickHouseConfig {
         }
         let refresh = r.long("tableRefreshInterval")?.max(0) as u64;
         let jdbc_props = url_properties(&r.string("jdbcConnectionProperties")?);
+        let ssl_client_cert = client_cert(&jdbc_props)?;
         Ok(ClickHouseConfig {
             hostname: r.string("hostname")?.trim().to_string(),
             port: u16::try_from(r.long("port")?)
@@ -221,6 +246,7 @@ impl ClickHouseConfig {
             ssl_root_cert: url_property(&jdbc_props, "sslrootcert").map(std::path::PathBuf::from),
             ssl_verify: !url_property(&jdbc_props, "sslmode")
                 .is_some_and(|m| m.eq_ignore_ascii_case("none")),
+            ssl_client_cert,
             database: r.string("database")?,
             username: r.string("username")?,
             password: r.opt_string("password").unwrap_or_default(),
@@ -340,6 +366,36 @@ mod tests {
         ]))
         .unwrap();
         assert!(!lax.ssl_verify && lax.ssl_root_cert.is_none());
+        let mutual = ClickHouseConfig::parse(&map(&[
+            ("hostname", "ch"),
+            (
+                "jdbcConnectionProperties",
+                "sslmode=none&sslcert=/etc/client.crt&SSLKEY=/etc/client.key",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            mutual.ssl_client_cert,
+            Some(("/etc/client.crt".into(), "/etc/client.key".into()))
+        );
+        assert!(lax.ssl_client_cert.is_none());
+        for (props, named) in [
+            ("sslcert=/etc/client.crt", "/etc/client.crt for sslcert"),
+            (
+                "?sslrootcert=/ca.pem&sslkey=/etc/client.key",
+                "/etc/client.key for sslkey",
+            ),
+        ] {
+            let err = ClickHouseConfig::parse(&map(&[
+                ("hostname", "ch"),
+                ("jdbcConnectionProperties", props),
+            ]))
+            .unwrap_err();
+            assert!(
+                err.contains(named) && err.contains("jdbcConnectionProperties"),
+                "{err}"
+            );
+        }
         let err = ClickHouseConfig::parse(&map(&[])).unwrap_err();
         assert!(err.contains("hostname"), "{err}");
         let err = ClickHouseConfig::parse(&map(&[("hostname", "ch"), ("insertFormat", "xml")]))

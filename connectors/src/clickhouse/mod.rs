@@ -15,8 +15,10 @@
 //!   any other topic keeps `database` and its whole name, as in the official sink.
 //! - **TLS.** `ssl=true` speaks HTTPS (rustls) trusting the public roots, or the CA file
 //!   `sslrootcert` of `jdbcConnectionProperties` (the official sink's JDBC URL parameter);
-//!   `sslmode=none` there accepts any certificate. An untrusted certificate, or a port that
-//!   does not speak TLS, fails the task with the host, port and `ssl` in its trace.
+//!   `sslmode=none` there accepts any certificate; `sslcert` + `sslkey` (PEM) there are
+//!   presented as a client certificate (mutual TLS). An untrusted certificate, a port that
+//!   does not speak TLS, or a server refusing the client certificate (or its absence), fails
+//!   the task with the host, port and `ssl` in its trace.
 //!   `clickhouseSettings` go with every request, inserts and queries alike.
 //! - **Old servers.** The server version is read at start. Before 23.5 there is no
 //!   RowBinaryWithDefaults, so a null in an optional field fails its record when the column is

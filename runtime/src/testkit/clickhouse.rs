@@ -177,27 +177,36 @@ impl ClickHouseServer {
     /// Starts a server on free ports with a fresh data dir and waits (deadline 60 s) until
     /// `/ping` answers. Panics with the server's error log if it does not come up.
     pub fn start() -> ClickHouseServer {
-        Self::start_inner(false)
+        Self::start_inner(None)
     }
 
     /// Like [`ClickHouseServer::start`], plus an HTTPS port ([`ClickHouseServer::https_port`])
     /// serving a certificate for `127.0.0.1`/`localhost` signed by a CA generated for this
     /// server with the `openssl` CLI ([`ClickHouseServer::ca_file`]).
     pub fn start_with_https() -> ClickHouseServer {
-        Self::start_inner(true)
+        Self::start_inner(Some(ClientCerts::NotAsked))
     }
 
-    fn start_inner(https: bool) -> ClickHouseServer {
+    /// Like [`ClickHouseServer::start_with_https`], with an HTTPS port that requires a client
+    /// certificate (`verificationMode` strict) signed by a second CA generated for this
+    /// server; [`ClickHouseServer::client_cert_file`] and
+    /// [`ClickHouseServer::client_key_file`] hold one it accepts.
+    pub fn start_with_mutual_tls() -> ClickHouseServer {
+        Self::start_inner(Some(ClientCerts::Required))
+    }
+
+    /// `https`: whether to serve HTTPS too, and whether it requires client certificates.
+    fn start_inner(https: Option<ClientCerts>) -> ClickHouseServer {
         let binary = clickhouse_server_binary();
         let src = Self::config_source();
         let dir = super::service_dir("clickhouse");
-        let ports = free_ports(if https { 4 } else { 3 });
+        let ports = free_ports(if https.is_some() { 4 } else { 3 });
         let xml = std::fs::read_to_string(src.join("config.xml"))
             .unwrap_or_else(|e| panic!("cannot read {}/config.xml: {e}", src.display()));
         let mut config = rewrite_config(&xml, &dir, ports[0], ports[1], ports[2]);
-        if https {
-            make_certificates(&dir);
-            config = add_https(&config, &dir, ports[3]);
+        if let Some(client_certs) = https {
+            make_certificates(&dir, client_certs);
+            config = add_https(&config, &dir, ports[3], client_certs);
         }
         std::fs::write(dir.join("config.xml"), config).expect("write config.xml");
         std::fs::copy(src.join("users.xml"), dir.join("users.xml"))
@@ -208,7 +217,7 @@ impl ClickHouseServer {
             http_port: ports[0],
             tcp_port: ports[1],
             interserver_port: ports[2],
-            https_port: https.then(|| ports[3]),
+            https_port: https.map(|_| ports[3]),
         };
         server.spawn(&binary);
         server
@@ -257,6 +266,17 @@ impl ClickHouseServer {
     /// The PEM file of the CA that signed the HTTPS certificate (in the server's temp dir).
     pub fn ca_file(&self) -> PathBuf {
         self.dir.join("ca.crt")
+    }
+
+    /// The PEM client certificate a [`ClickHouseServer::start_with_mutual_tls`] server
+    /// accepts (in the server's temp dir).
+    pub fn client_cert_file(&self) -> PathBuf {
+        self.dir.join("client.crt")
+    }
+
+    /// The PEM (PKCS#8) private key of [`ClickHouseServer::client_cert_file`].
+    pub fn client_key_file(&self) -> PathBuf {
+        self.dir.join("client.key")
     }
 
     /// The native-protocol TCP port.
@@ -361,10 +381,21 @@ fn openssl(dir: &Path, args: &str) {
     );
 }
 
+/// Whether an HTTPS test server requires client certificates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientCerts {
+    /// `verificationMode` none.
+    NotAsked,
+    /// `verificationMode` strict, trusting `client-ca.crt`.
+    Required,
+}
+
 /// Generates in `dir` a CA (`ca.crt`, `ca.key`) and a server certificate it signs
 /// (`server.crt`, `server.key`) for `127.0.0.1` and `localhost` — not itself a CA, as TLS
-/// clients such as rustls require of a server certificate.
-fn make_certificates(dir: &Path) {
+/// clients such as rustls require of a server certificate. With [`ClientCerts::Required`],
+/// also a client CA (`client-ca.crt`, `client-ca.key`) and a client certificate it signs
+/// (`client.crt`, `client.key`).
+fn make_certificates(dir: &Path, client_certs: ClientCerts) {
     std::fs::write(
         dir.join("server.ext"),
         "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
@@ -384,17 +415,49 @@ fn make_certificates(dir: &Path) {
         "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
          -extfile server.ext -out server.crt",
     );
+    if client_certs == ClientCerts::Required {
+        std::fs::write(
+            dir.join("client.ext"),
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        )
+        .expect("write client.ext");
+        openssl(
+            dir,
+            "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ferroconnect-test-client-CA \
+             -keyout client-ca.key -out client-ca.crt",
+        );
+        openssl(
+            dir,
+            "req -newkey rsa:2048 -nodes -subj /CN=ferroconnect-sink -keyout client.key \
+             -out client.csr",
+        );
+        openssl(
+            dir,
+            "x509 -req -in client.csr -CA client-ca.crt -CAkey client-ca.key -CAcreateserial \
+             -days 2 -extfile client.ext -out client.crt",
+        );
+    }
 }
 
 /// Adds an `https_port` to a rewritten config and points its `openSSL.server` at the
 /// certificate and key in `dir` (no dhParamsFile: the server then uses its built-in groups).
-fn add_https(config: &str, dir: &Path, port: u16) -> String {
+/// With [`ClientCerts::Required`], a client must present a certificate issued by
+/// `client-ca.crt` (others are rejected, not asked about on the console).
+fn add_https(config: &str, dir: &Path, port: u16, client_certs: ClientCerts) -> String {
     let mut s = config.to_string();
     let d = dir.display();
+    let verification = match client_certs {
+        ClientCerts::NotAsked => "<verificationMode>none</verificationMode>".to_string(),
+        ClientCerts::Required => format!(
+            "<verificationMode>strict</verificationMode><caConfig>{d}/client-ca.crt</caConfig>\
+             <invalidCertificateHandler><name>RejectCertificateHandler</name>\
+             </invalidCertificateHandler>"
+        ),
+    };
     let server = format!(
         "<openSSL><server><certificateFile>{d}/server.crt</certificateFile>\
          <privateKeyFile>{d}/server.key</privateKeyFile>\
-         <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile>\
+         {verification}<loadDefaultCAFile>false</loadDefaultCAFile>\
          <cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3</disableProtocols>\
          <preferServerCiphers>true</preferServerCiphers></server></openSSL>"
     );
