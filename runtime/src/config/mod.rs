@@ -4,6 +4,7 @@ pub mod def;
 pub mod framework;
 pub mod properties;
 pub mod providers;
+pub mod topic_creation;
 pub mod worker;
 
 pub use def::{

@@ -70,6 +70,9 @@ pub struct WorkerConfig {
     pub providers: ConfigProviders,
     /// `task.auto.restart.*`: automatic restart of FAILED tasks (off by default).
     pub auto_restart: AutoRestart,
+    /// `topic.creation.enable` (default true): whether source connectors may create their
+    /// topics with `topic.creation.*` settings.
+    pub topic_creation_enable: bool,
 }
 
 /// Automatic restart of FAILED tasks with exponential backoff (`task.auto.restart.enable`,
@@ -149,6 +152,8 @@ pub mod keys {
     pub const TASK_AUTO_RESTART_INITIAL_BACKOFF: &str = "task.auto.restart.initial.backoff.ms";
     /// `task.auto.restart.max.backoff.ms` (ours; default 60 000).
     pub const TASK_AUTO_RESTART_MAX_BACKOFF: &str = "task.auto.restart.max.backoff.ms";
+    /// `topic.creation.enable` (default true).
+    pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 }
 
 fn invalid(key: &str, value: &str, why: &str) -> ConnectError {
@@ -182,19 +187,18 @@ fn millis(props: &ConfigMap, key: &str, default_ms: u64) -> ConnectResult<Durati
     }
 }
 
+/// A boolean, or the default when absent.
+fn boolean(props: &ConfigMap, key: &str, default: bool) -> ConnectResult<bool> {
+    match get(props, key) {
+        None | Some("") => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(invalid(key, v, "Expected value to be either true or false")),
+    }
+}
+
 fn parse_auto_restart(props: &ConfigMap) -> ConnectResult<AutoRestart> {
-    let enabled = match get(props, keys::TASK_AUTO_RESTART_ENABLE) {
-        None | Some("") => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(v) => {
-            return Err(invalid(
-                keys::TASK_AUTO_RESTART_ENABLE,
-                v,
-                "Expected value to be either true or false",
-            ))
-        }
-    };
+    let enabled = boolean(props, keys::TASK_AUTO_RESTART_ENABLE, false)?;
     let initial_backoff = millis(props, keys::TASK_AUTO_RESTART_INITIAL_BACKOFF, 1_000)?;
     let max_backoff = millis(props, keys::TASK_AUTO_RESTART_MAX_BACKOFF, 60_000)?;
     Ok(AutoRestart {
@@ -333,6 +337,7 @@ impl WorkerConfig {
             header_converter,
             providers,
             auto_restart: parse_auto_restart(&props)?,
+            topic_creation_enable: boolean(&props, keys::TOPIC_CREATION_ENABLE, true)?,
             props,
         })
     }
@@ -375,6 +380,19 @@ mod tests {
             m.insert(k.to_string(), v.to_string());
         }
         m
+    }
+
+    #[test]
+    fn topic_creation_is_on_by_default_and_checked() {
+        let c = WorkerConfig::from_properties(props(&[])).unwrap();
+        assert!(c.topic_creation_enable);
+        let c =
+            WorkerConfig::from_properties(props(&[("topic.creation.enable", "false")])).unwrap();
+        assert!(!c.topic_creation_enable);
+        let err = WorkerConfig::from_properties(props(&[("topic.creation.enable", "no")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("topic.creation.enable"), "{err}");
     }
 
     #[test]

@@ -277,6 +277,7 @@ pub fn worker_config(bootstrap: &str, offset_file: Option<PathBuf>) -> WorkerCon
         header_converter: "org.apache.kafka.connect.storage.SimpleHeaderConverter".into(),
         providers: Default::default(),
         auto_restart: Default::default(),
+        topic_creation_enable: true,
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use crate::config::framework::{self, *};
 use crate::config::{
-    parse_list, providers, ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance,
-    Width, WorkerConfig,
+    parse_list, providers, topic_creation, ConfigDef, ConfigKey, ConfigMap, ConfigType,
+    ConfigValue, Importance, Width, WorkerConfig,
 };
 use crate::connector::ConnectorType;
 use crate::herder::{ConfigInfo, ConfigInfos, ConfigKeyInfo, HerderError, HerderResult};
@@ -260,8 +260,15 @@ pub fn validate(
     let config = &resolved;
     let plugin = resolve_connector(registry, config)?;
     let connector_type = plugin.connector_type();
-    let framework_def =
+    let mut framework_def =
         framework::enrich(framework::connector_def(connector_type), config, registry);
+    // KIP-158 groups, checked when the worker creates topics and the connector uses them.
+    if connector_type == ConnectorType::Source
+        && worker_config.topic_creation_enable
+        && topic_creation::uses_topic_creation(config)
+    {
+        framework_def = topic_creation::enrich(framework_def, config);
+    }
 
     let mut results = Results {
         entries: framework_def

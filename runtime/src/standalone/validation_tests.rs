@@ -396,3 +396,99 @@ fn unknown_client_override_keys_are_errors_naming_the_key() {
     let bad = errors(&infos, "producer.override.no.such.client.key");
     assert!(!bad.is_empty(), "unknown client key accepted");
 }
+
+#[test]
+fn topic_creation_groups_are_validated_and_name_the_key() {
+    let infos = run(&source(&[
+        ("topic.creation.default.replication.factor", "1"),
+        ("topic.creation.default.partitions", "3"),
+        ("topic.creation.groups", "compact"),
+        ("topic.creation.compact.include", "users-.*"),
+        ("topic.creation.compact.cleanup.policy", "compact"),
+    ]))
+    .unwrap();
+    assert_eq!(infos.error_count, 0, "{:?}", infos.error_lines());
+    assert!(infos
+        .groups
+        .contains(&"Topic Creation: compact".to_string()));
+    let p = entry(&infos, "topic.creation.compact.partitions");
+    assert_eq!(p.value.as_ref().unwrap().value.as_deref(), Some("3"));
+
+    for (key, value, reason) in [
+        (
+            "topic.creation.default.partitions",
+            "0",
+            "Number of partitions must be positive, or -1 to use the broker's default",
+        ),
+        (
+            "topic.creation.default.partitions",
+            "-2",
+            "Number of partitions must be positive, or -1 to use the broker's default",
+        ),
+        (
+            "topic.creation.default.partitions",
+            "many",
+            "Not a number of type INT",
+        ),
+        (
+            "topic.creation.default.replication.factor",
+            "0",
+            "Replication factor must be positive",
+        ),
+        (
+            "topic.creation.compact.partitions",
+            "0",
+            "Number of partitions must be positive",
+        ),
+    ] {
+        let mut c = source(&[
+            ("topic.creation.default.replication.factor", "1"),
+            ("topic.creation.default.partitions", "3"),
+            ("topic.creation.groups", "compact"),
+            ("topic.creation.compact.include", "users-.*"),
+        ]);
+        c.insert(key.into(), value.into());
+        let infos = run(&c).unwrap();
+        let errs = errors(&infos, key);
+        assert_eq!(errs.len(), 1, "{key}={value}: {errs:?}");
+        assert!(
+            errs[0].starts_with(&format!(
+                "Invalid value {value} for configuration {key}: {reason}"
+            )),
+            "{}",
+            errs[0]
+        );
+        assert_eq!(infos.error_count, 1, "{:?}", infos.error_lines());
+        // Create/update answer 400 with a message naming the key.
+        assert!(invalid_config_message(&infos).contains(key));
+    }
+
+    // The default group needs both settings once any topic.creation key is set; a listed
+    // group needs `include`.
+    let infos = run(&source(&[
+        ("topic.creation.groups", "compact"),
+        ("topic.creation.default.partitions", "3"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        errors(&infos, "topic.creation.default.replication.factor"),
+        vec!["Missing required configuration \"topic.creation.default.replication.factor\" which has no default value."]
+    );
+    assert_eq!(
+        errors(&infos, "topic.creation.compact.include"),
+        vec!["Missing required configuration \"topic.creation.compact.include\" which has no default value."]
+    );
+    assert!(errors(&infos, "topic.creation.compact.partitions").is_empty());
+
+    // A worker with topic.creation.enable=false ignores the keys, as the JVM does.
+    let registry = test_plugins::registry();
+    let mut worker = test_plugins::worker_config("localhost:9092", None);
+    worker.topic_creation_enable = false;
+    let infos = validate(
+        &registry,
+        &worker,
+        &source(&[("topic.creation.default.partitions", "0")]),
+    )
+    .unwrap();
+    assert_eq!(infos.error_count, 0, "{:?}", infos.error_lines());
+}

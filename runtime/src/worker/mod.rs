@@ -12,6 +12,7 @@ pub mod offsets;
 mod produce;
 pub mod sink;
 pub mod source;
+pub mod topics;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -433,6 +434,8 @@ impl Worker {
             Created::Source(task) => {
                 let metrics = shared.metrics.source_task(id);
                 let (producer, signal) = source::create_producer(shared, id, &connector_config)?;
+                let topic_creator =
+                    topics::TopicCreator::for_task(shared, id, &connector_config)?.map(Arc::new);
                 Ok(Runner::Source(Box::new(source::SourceRunner {
                     id: id.clone(),
                     task,
@@ -449,6 +452,7 @@ impl Worker {
                     control,
                     tracker: offsets::OffsetTracker::new(),
                     topic_handles: Default::default(),
+                    topic_creator,
                     reported: initial,
                 })))
             }

@@ -9,8 +9,10 @@
 //! `offset.flush.interval.ms`, while paused, and on stop, then `SourceTask::commit` runs.
 //!
 //! Topics: before the first record to a topic the task checks the topic's metadata and, if
-//! the broker does not know it, creates it through an admin client with the broker's default
-//! partitions and replication (falling back to 1/1 for brokers without KIP-464 defaults).
+//! the broker does not know it, creates it through an admin client: with the connector's
+//! `topic.creation.*` group settings when it has them (see [`super::topics`]; a failure fails
+//! the task), else with the broker's default partitions and replication (falling back to 1/1
+//! for brokers without KIP-464 defaults).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +31,7 @@ use super::converters::TaskConverters;
 use super::errors::{ErrorContext, ErrorHandler, Stage};
 use super::offsets::{BatchAck, OffsetTracker, PartitionOffsets, PendingBatch};
 use super::produce::{partition_count, TopicHandle};
+use super::topics::TopicCreator;
 use super::{Control, Shared};
 use crate::clients::{self, ClientKind};
 use crate::config::ConfigMap;
@@ -120,6 +123,9 @@ pub struct SourceRunner {
     /// The topics sent to (checked to exist, created if needed), with their librdkafka
     /// handles (see [`super::produce`]).
     pub(crate) topic_handles: HashMap<String, Option<Arc<TopicHandle<AckContext>>>>,
+    /// Creates missing topics with the connector's `topic.creation.*` settings (KIP-158);
+    /// `None` when topic creation is off for the connector.
+    pub(crate) topic_creator: Option<Arc<TopicCreator>>,
     /// The state last reported for the task (the start target).
     pub(crate) reported: Control,
 }
@@ -323,7 +329,7 @@ impl SourceRunner {
             let handle = match self.topic_handles.get(&record.topic) {
                 Some(known) => known.clone(),
                 None => {
-                    let existing = self.ensure_topic(&record.topic).await;
+                    let existing = self.ensure_topic(&record.topic).await?;
                     let handle = TopicHandle::new(&self.producer, &record.topic).map(Arc::new);
                     if let (Some(h), Some(count)) = (&handle, existing) {
                         h.set_partitions(Some(count));
@@ -481,9 +487,13 @@ impl SourceRunner {
     }
 
     /// Records the topic as active and checks it exists, creating it if not. Returns its
-    /// partition count if it already existed.
-    async fn ensure_topic(&mut self, topic: &str) -> Option<i32> {
+    /// partition count if it already existed. With `topic.creation.*` settings a topic that
+    /// cannot be created fails the task; without them the broker may still auto-create it.
+    async fn ensure_topic(&mut self, topic: &str) -> ConnectResult<Option<i32>> {
         self.shared.record_active_topic(&self.id.connector, topic);
+        if let Some(creator) = &self.topic_creator {
+            return Ok(creator.ensure(topic).await?);
+        }
         let existing = partition_count(&self.producer, topic).await;
         if existing.is_none() {
             if let Err(e) =
@@ -492,7 +502,7 @@ impl SourceRunner {
                 tracing::warn!(topic, error = %e, "could not create topic; relying on broker auto-creation");
             }
         }
-        existing
+        Ok(existing)
     }
 
     /// Raises the first delivery failure unless tolerated.
