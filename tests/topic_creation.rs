@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::json;
 
 fn source_config(file: &std::path::Path, topic: &str) -> serde_json::Value {
@@ -38,27 +37,13 @@ fn partitions(bootstrap: &str, topic: &str) -> Option<usize> {
     (t.error().is_none() && !t.partitions().is_empty()).then(|| t.partitions().len())
 }
 
-/// Reads every partition of a topic from the beginning until `count` values arrived.
-fn consume_all(bootstrap: &str, topic: &str, partitions: usize, count: usize) -> Vec<String> {
-    let c = consumer(bootstrap);
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions {
-        tpl.add_partition_offset(topic, p as i32, Offset::Beginning)
-            .expect("tpl");
-    }
-    c.assign(&tpl).expect("assign");
-    let deadline = Instant::now() + DEADLINE;
-    let mut out = Vec::new();
-    while out.len() < count {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {count} records arrived in {topic}",
-            out.len()
-        );
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
-            out.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
-        }
-    }
+/// Reads every partition of a topic from the beginning until `count` values arrived, sorted.
+fn consume_all(bootstrap: &str, topic: &str, partitions: i32, count: usize) -> Vec<String> {
+    let mut out: Vec<String> = Kafka::new(bootstrap)
+        .consume_partitions(topic, partitions, count)
+        .iter()
+        .map(Consumed::value_str)
+        .collect();
     out.sort();
     out
 }

@@ -454,8 +454,9 @@ impl Kafka {
         }
     }
 
-    /// A consumer assigned to partition 0 of a topic from the beginning (no group commits).
-    fn reader(&self, topic: &str) -> BaseConsumer {
+    /// A consumer assigned to partitions `0..partitions` of a topic from the beginning (no
+    /// group commits).
+    fn reader(&self, topic: &str, partitions: i32) -> BaseConsumer {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.bootstrap)
             .set("group.id", format!("test-reader-{}", free_port()))
@@ -463,15 +464,23 @@ impl Kafka {
             .create()
             .expect("consumer");
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
-            .expect("tpl");
+        for p in 0..partitions {
+            tpl.add_partition_offset(topic, p, rdkafka::Offset::Beginning)
+                .expect("tpl");
+        }
         consumer.assign(&tpl).expect("assign");
         consumer
     }
 
     /// Reads partition 0 of a topic from the beginning until `count` records arrived.
     pub fn consume(&self, topic: &str, count: usize) -> Vec<Consumed> {
-        let consumer = self.reader(topic);
+        self.consume_partitions(topic, 1, count)
+    }
+
+    /// Reads partitions `0..partitions` of a topic from the beginning until `count` records
+    /// arrived (in arrival order, partitions interleaved).
+    pub fn consume_partitions(&self, topic: &str, partitions: i32, count: usize) -> Vec<Consumed> {
+        let consumer = self.reader(topic, partitions);
         let deadline = Instant::now() + DEADLINE;
         let mut out = Vec::new();
         while out.len() < count {
@@ -508,7 +517,7 @@ impl Kafka {
     /// duplicated / delivered while paused". Tansu's reported high watermark is not exact for
     /// batched records, so this counts what a consumer really sees.
     pub fn assert_exactly(&self, topic: &str, expected: usize, window: Duration, why: &str) {
-        let consumer = self.reader(topic);
+        let consumer = self.reader(topic, 1);
         let until = Instant::now() + window;
         let mut count = 0usize;
         while Instant::now() < until || count < expected {

@@ -24,6 +24,7 @@ use parking_lot::Mutex;
 
 use rdkafka::bindings as rdsys;
 use rdkafka::bindings::rd_kafka_vtype_t::*;
+use rdkafka::client::{Client, ClientContext};
 use rdkafka::producer::{Producer, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::IntoOpaque;
@@ -163,19 +164,30 @@ pub async fn partition_count<C: ProducerContext + 'static>(
     let producer = producer.clone();
     let name = topic.to_string();
     tokio::task::spawn_blocking(move || {
-        let metadata = producer
-            .client()
-            .fetch_metadata(Some(&name), Duration::from_secs(5))
-            .ok()?;
-        let topic = metadata.topics().iter().find(|t| t.name() == name)?;
-        if topic.error().is_some() || topic.partitions().is_empty() {
-            return None;
-        }
-        i32::try_from(topic.partitions().len()).ok()
+        metadata_partition_count(producer.client(), &name, Duration::from_secs(5))
     })
     .await
     .ok()
     .flatten()
+}
+
+/// The partition count of `topic` in a blocking metadata request through `client`; `None` if
+/// the request fails or the broker does not know the topic. Whether the request lets the
+/// broker auto-create the topic is the client's `allow.auto.create.topics`.
+pub fn metadata_partition_count<C: ClientContext>(
+    client: &Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> Option<i32> {
+    let metadata = client
+        .fetch_metadata(Some(topic), timeout)
+        .map_err(|e| tracing::debug!(topic, error = %e, "metadata request failed"))
+        .ok()?;
+    let found = metadata.topics().iter().find(|t| t.name() == topic)?;
+    if found.error().is_some() || found.partitions().is_empty() {
+        return None;
+    }
+    i32::try_from(found.partitions().len()).ok()
 }
 
 impl<C: ProducerContext + 'static> Drop for TopicHandle<C> {

@@ -106,16 +106,7 @@ impl TopicCreator {
         let admin = self.admin.clone();
         let name = topic.to_string();
         tokio::task::spawn_blocking(move || {
-            let metadata = admin
-                .inner()
-                .fetch_metadata(Some(&name), REQUEST_TIMEOUT)
-                .map_err(|e| tracing::debug!(topic = %name, error = %e, "metadata request failed"))
-                .ok()?;
-            let topic = metadata.topics().iter().find(|t| t.name() == name)?;
-            if topic.error().is_some() || topic.partitions().is_empty() {
-                return None;
-            }
-            i32::try_from(topic.partitions().len()).ok()
+            super::produce::metadata_partition_count(admin.inner(), &name, REQUEST_TIMEOUT)
         })
         .await
         .ok()
