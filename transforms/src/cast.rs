@@ -7,11 +7,11 @@ use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
 use crate::cast_value::{cast_value, CastType};
-use crate::util::cache::SchemaCache;
 use crate::util::config::{invalid, replace_null_key, Cfg};
 use crate::util::requirements::{map_get, map_put, require_map, require_struct};
 use crate::util::schema::{push_field, struct_like, take_field_value};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `spec` key.
 pub const SPEC: &str = "spec";

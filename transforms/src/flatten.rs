@@ -7,11 +7,11 @@ use ferroconnect_runtime::data::{ConnectRecord, Schema, SchemaRef, SchemaType, S
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::Cfg;
 use crate::util::requirements::{java_class_display, require_map, require_struct};
 use crate::util::schema::{push_field, struct_like};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `delimiter` key.
 pub const DELIMITER: &str = "delimiter";

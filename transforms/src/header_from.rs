@@ -8,11 +8,11 @@ use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Struct, Value};
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{invalid, non_empty_list, replace_null_key, Cfg};
 use crate::util::requirements::{map_get, require_map, require_struct};
 use crate::util::schema::{field_value, push_field, struct_like};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `fields` key.
 pub const FIELDS: &str = "fields";

@@ -6,10 +6,10 @@ use ferroconnect_runtime::data::{ConnectRecord, Schema, SchemaType, Struct, Valu
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::Cfg;
 use crate::util::schema::push_field;
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `field` key.
 pub const FIELD: &str = "field";

@@ -4,16 +4,18 @@
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
 use ferroconnect_runtime::data::{schemas, ConnectRecord, LogicalType, SchemaRef, Value};
-use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::transform::{
+    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+};
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
 use std::sync::Arc;
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{invalid, replace_null_key, Cfg};
 use crate::util::requirements::{map_put, require_map, require_struct};
 use crate::util::schema::{push_field, struct_like, take_field_value};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `topic.field` key.
 pub const TOPIC_FIELD: &str = "topic.field";
@@ -102,12 +104,50 @@ impl InsertionSpec {
     }
 }
 
-/// What InsertField does to structs of one input schema.
-struct Plan {
-    /// The output schema: the input fields, then the inserted ones.
-    schema: SchemaRef,
-    /// True when some input field has a default (nulls may need replacing).
-    any_default: bool,
+/// The values edit of one input schema: append the configured fields.
+struct InsertEdit {
+    /// The input schema, when nulls take their field's default.
+    fill_defaults_of: Option<SchemaRef>,
+    /// How many values are appended.
+    added: usize,
+    topic: bool,
+    partition: bool,
+    offset: bool,
+    timestamp: bool,
+    static_value: Option<String>,
+}
+
+impl ValuesEdit for InsertEdit {
+    fn edit(&self, values: &mut Vec<Value>, meta: &RecordMeta<'_>) -> ConnectResult<()> {
+        let offset = if self.offset {
+            Some(sink_offset(meta.kafka_offset)?)
+        } else {
+            None
+        };
+        if let Some(old) = &self.fill_defaults_of {
+            for f in &old.fields {
+                let v = take_field_value(values, f, true);
+                values[f.index] = v;
+            }
+        }
+        values.reserve(self.added);
+        if self.topic {
+            values.push(Value::String(meta.topic.to_string()));
+        }
+        if self.partition {
+            values.push(meta.kafka_partition.map_or(Value::Null, Value::Int32));
+        }
+        if let Some(o) = offset {
+            values.push(Value::Int64(o));
+        }
+        if self.timestamp {
+            values.push(meta.timestamp.map_or(Value::Null, Value::Int64));
+        }
+        if let Some(v) = &self.static_value {
+            values.push(Value::String(v.clone()));
+        }
+        Ok(())
+    }
 }
 
 /// Inserts record metadata (`org.apache.kafka.connect.transforms.InsertField$Key|$Value`).
@@ -120,7 +160,7 @@ pub struct InsertField {
     static_field: Option<InsertionSpec>,
     static_value: String,
     replace_null_with_default: bool,
-    cache: SchemaCache<Arc<Plan>>,
+    cache: SchemaCache<Arc<StructEdit>>,
 }
 
 /// The Kafka offset of a record, known only for sink records; source records fail as they
@@ -282,49 +322,42 @@ impl Transformation for InsertField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
+        let meta = RecordMeta {
+            topic,
+            kafka_partition: *kafka_partition,
+            kafka_offset: *kafka_offset,
+            timestamp: *timestamp,
+        };
+        self.struct_edit(st.schema())?.apply(st, schema, &meta)?;
+        Ok(true)
+    }
+
+    fn struct_edit_part(&self) -> Option<RecordPart> {
+        Some(self.target.part())
+    }
+
+    fn struct_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
         let build = || {
-            let old = st.schema();
-            Ok(Arc::new(Plan {
-                schema: self.build_schema(old)?,
-                any_default: old.fields.iter().any(|f| f.schema.default.is_some()),
+            let output = self.build_schema(input)?;
+            let fill = self.replace_null_with_default
+                && input.fields.iter().any(|f| f.schema.default.is_some());
+            let edit = InsertEdit {
+                fill_defaults_of: fill.then(|| input.clone()),
+                added: output.fields.len().saturating_sub(input.fields.len()),
+                topic: self.topic.is_some(),
+                partition: self.partition.is_some(),
+                offset: self.offset.is_some(),
+                timestamp: self.timestamp.is_some(),
+                static_value: self
+                    .static_field
+                    .as_ref()
+                    .map(|_| self.static_value.clone()),
+            };
+            Ok(Arc::new(StructEdit {
+                output: Some(output),
+                values: Some(Box::new(edit)),
             }))
         };
-        let (updated, any_default) = self.cache.with(st.schema(), build, |plan| {
-            (plan.schema.clone(), plan.any_default)
-        })?;
-        let fill_defaults = self.replace_null_with_default && any_default;
-        let old_len = st.values().len();
-        let mut offset = None;
-        if self.offset.is_some() {
-            offset = Some(sink_offset(*kafka_offset)?);
-        }
-        let old = fill_defaults.then(|| st.schema().clone());
-        let added = updated.fields.len().saturating_sub(old_len);
-        st.reshape(updated.clone(), |values| {
-            if let Some(old) = &old {
-                for f in &old.fields {
-                    let v = take_field_value(values, f, true);
-                    values[f.index] = v;
-                }
-            }
-            values.reserve_exact(added);
-            if self.topic.is_some() {
-                values.push(Value::String(topic.clone()));
-            }
-            if self.partition.is_some() {
-                values.push(kafka_partition.map_or(Value::Null, Value::Int32));
-            }
-            if let Some(o) = offset {
-                values.push(Value::Int64(o));
-            }
-            if self.timestamp.is_some() {
-                values.push(timestamp.map_or(Value::Null, Value::Int64));
-            }
-            if self.static_field.is_some() {
-                values.push(Value::String(self.static_value.clone()));
-            }
-        })?;
-        *schema = Some(updated);
-        Ok(true)
+        self.cache.with(input, build, Arc::clone)
     }
 }

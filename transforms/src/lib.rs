@@ -2,9 +2,12 @@
 //! config keys, defaults, error texts and edge cases, registered under their Java class names
 //! (`org.apache.kafka.connect.transforms.MaskField$Value`, ...).
 //!
-//! Each transform derives output schemas once per input schema (see [`util::cache`]) and works
-//! on the record it owns, so the hot path neither rebuilds schemas nor clones field values it
-//! does not have to.
+//! Each transform derives output schemas once per input schema (see
+//! [`ferroconnect_runtime::data::SchemaCache`]) and works on the record it owns, so the hot
+//! path neither rebuilds schemas nor clones field values it does not have to. MaskField,
+//! ReplaceField and InsertField describe what they do to a struct as a
+//! [`ferroconnect_runtime::transform::StructEdit`], so a chain runs them back to back as one
+//! step per record.
 
 pub mod cast;
 pub mod cast_value;

@@ -5,15 +5,17 @@
 use std::sync::Arc;
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
-use ferroconnect_runtime::data::{ConnectRecord, Decimal, LogicalType, Schema, Struct, Value};
-use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::data::{ConnectRecord, Decimal, LogicalType, Schema, SchemaRef, Value};
+use ferroconnect_runtime::transform::{
+    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+};
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{non_empty_list, non_empty_string, replace_null_key, Cfg};
 use crate::util::requirements::{java_class_display, require_map, require_struct};
 use crate::util::schema::take_field_value;
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `fields` key.
 pub const FIELDS: &str = "fields";
@@ -99,14 +101,21 @@ fn truncate_to_long(d: Decimal) -> i64 {
 pub struct MaskField {
     target: Target,
     fields: Vec<String>,
-    replacement: Option<Replacement>,
-    replace_null_with_default: bool,
-    cache: SchemaCache<Arc<Plan>>,
+    masker: Arc<Masker>,
+    cache: SchemaCache<Arc<StructEdit>>,
 }
 
-/// Which struct fields to mask, resolved once per schema.
+/// What a masked value becomes (shared by the transform and its struct edits).
 #[derive(Debug)]
-struct Plan {
+struct Masker {
+    replacement: Option<Replacement>,
+    replace_null_with_default: bool,
+}
+
+/// The struct edit of one schema: which fields to mask.
+struct MaskEdit {
+    masker: Arc<Masker>,
+    schema: SchemaRef,
     masked: Vec<bool>,
     any_default: bool,
 }
@@ -119,12 +128,33 @@ impl MaskField {
         Ok(MaskField {
             target,
             fields: cfg.list(FIELDS)?,
-            replacement: cfg.opt_string(REPLACEMENT).map(Replacement::new),
-            replace_null_with_default: cfg.replace_null_with_default()?,
+            masker: Arc::new(Masker {
+                replacement: cfg.opt_string(REPLACEMENT).map(Replacement::new),
+                replace_null_with_default: cfg.replace_null_with_default()?,
+            }),
             cache: SchemaCache::new(),
         })
     }
 
+    fn apply_schemaless(&self, value: Value) -> ConnectResult<Value> {
+        let mut entries = require_map(value, PURPOSE)?;
+        for f in &self.fields {
+            match entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str() == Some(f.as_str()))
+            {
+                Some(slot) => {
+                    let v = std::mem::take(&mut slot.1);
+                    slot.1 = self.masker.masked(v, None)?;
+                }
+                None => entries.push((Value::String(f.clone()), Value::Null)),
+            }
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+impl Masker {
     fn masked(&self, value: Value, schema: Option<&Schema>) -> ConnectResult<Value> {
         if value.is_null() {
             return Ok(Value::Null);
@@ -191,58 +221,27 @@ impl MaskField {
             }
         }
     }
+}
 
-    fn apply_schemaless(&self, value: Value) -> ConnectResult<Value> {
-        let mut entries = require_map(value, PURPOSE)?;
-        for f in &self.fields {
-            match entries
-                .iter_mut()
-                .find(|(k, _)| k.as_str() == Some(f.as_str()))
-            {
-                Some(slot) => {
-                    let v = std::mem::take(&mut slot.1);
-                    slot.1 = self.masked(v, None)?;
-                }
-                None => entries.push((Value::String(f.clone()), Value::Null)),
-            }
-        }
-        Ok(Value::Map(entries))
-    }
-
-    /// Masks the listed fields of a struct where they lie. A string under a plain string
-    /// schema keeps its buffer and takes the replacement text (no allocation).
-    fn mask_struct(&self, st: &mut Struct) -> ConnectResult<()> {
-        let (schema, values) = st.schema_and_values_mut();
-        let build = || {
-            Ok(Arc::new(Plan {
-                masked: schema
-                    .fields
-                    .iter()
-                    .map(|f| self.fields.contains(&f.name))
-                    .collect(),
-                any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
-            }))
-        };
-        self.cache
-            .with(schema, build, |plan| self.mask_values(schema, values, plan))?
-    }
-
-    /// Masks `values` (of a struct with `schema`) as `plan` says.
-    fn mask_values(&self, schema: &Schema, values: &mut [Value], plan: &Plan) -> ConnectResult<()> {
-        let fill_defaults = self.replace_null_with_default && plan.any_default;
-        for (field, &mask) in schema.fields.iter().zip(plan.masked.iter()) {
+impl ValuesEdit for MaskEdit {
+    /// Masks the listed fields where they lie. A string under a plain string schema keeps
+    /// its buffer and takes the replacement text (no allocation).
+    fn edit(&self, values: &mut Vec<Value>, _meta: &RecordMeta<'_>) -> ConnectResult<()> {
+        let m = &self.masker;
+        let fill_defaults = m.replace_null_with_default && self.any_default;
+        for (field, &mask) in self.schema.fields.iter().zip(self.masked.iter()) {
             let slot = &mut values[field.index];
             if mask {
                 match slot {
                     Value::String(s) if field.schema.name.is_none() => {
                         s.clear();
-                        if let Some(r) = &self.replacement {
+                        if let Some(r) = &m.replacement {
                             s.push_str(&r.text);
                         }
                     }
                     _ => {
-                        let v = take_field_value(values, field, self.replace_null_with_default);
-                        values[field.index] = self.masked(v, Some(&field.schema))?;
+                        let v = take_field_value(values, field, m.replace_null_with_default);
+                        values[field.index] = m.masked(v, Some(&field.schema))?;
                     }
                 }
             } else if fill_defaults && slot.is_null() {
@@ -261,17 +260,41 @@ impl Transformation for MaskField {
     }
 
     fn apply_in_place(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
-        let (schema, value) = self.target.parts_mut(record);
+        let (meta, schema, value) = self.target.part().split(record);
         if schema.is_none() {
             *value = self.apply_schemaless(std::mem::take(value))?;
             return Ok(true);
         }
         match value {
-            Value::Struct(st) => self.mask_struct(st)?,
+            Value::Struct(st) => self.struct_edit(st.schema())?.apply(st, schema, &meta)?,
             other => {
                 require_struct(std::mem::take(other), PURPOSE)?;
             }
         }
         Ok(true)
+    }
+
+    fn struct_edit_part(&self) -> Option<RecordPart> {
+        Some(self.target.part())
+    }
+
+    fn struct_edit(&self, schema: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
+        let build = || {
+            let edit = MaskEdit {
+                masker: self.masker.clone(),
+                schema: schema.clone(),
+                masked: schema
+                    .fields
+                    .iter()
+                    .map(|f| self.fields.contains(&f.name))
+                    .collect(),
+                any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
+            };
+            Ok(Arc::new(StructEdit {
+                output: None,
+                values: Some(Box::new(edit)),
+            }))
+        };
+        self.cache.with(schema, build, Arc::clone)
     }
 }

@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
 use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Value};
-use ferroconnect_runtime::transform::Transformation;
+use ferroconnect_runtime::transform::{
+    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+};
 use ferroconnect_runtime::ConnectResult;
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{invalid, replace_null_key, Cfg};
 use crate::util::requirements::{require_map, require_struct};
 use crate::util::schema::{push_field, struct_like, take_field_value};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `exclude` key.
 pub const EXCLUDE: &str = "exclude";
@@ -80,16 +82,27 @@ fn parse_renames(list: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// What ReplaceField does to structs of one input schema.
-struct Plan {
-    /// The output schema.
-    schema: SchemaRef,
+/// The values edit of one input schema: which input values are kept, in order, and whether
+/// nulls take their field's default. Renames alone need none.
+struct KeepEdit {
+    /// The input schema.
+    input: SchemaRef,
     /// For each output field, the index of its input field (ascending).
-    sources: Arc<[usize]>,
-    /// True when every input field is kept (renames only).
-    keeps_all: bool,
-    /// True when some input field has a default (nulls may need replacing).
-    any_default: bool,
+    sources: Vec<usize>,
+    /// Whether a null takes its field's default (`replace.null.with.default` and a default).
+    fill_defaults: bool,
+}
+
+impl ValuesEdit for KeepEdit {
+    /// Compacts the kept values to the front of the same vector (sources ascend).
+    fn edit(&self, values: &mut Vec<Value>, _meta: &RecordMeta<'_>) -> ConnectResult<()> {
+        for (slot, &i) in self.sources.iter().enumerate() {
+            let v = take_field_value(values, &self.input.fields[i], self.fill_defaults);
+            values[slot] = v;
+        }
+        values.truncate(self.sources.len());
+        Ok(())
+    }
 }
 
 /// Filters and renames fields (`org.apache.kafka.connect.transforms.ReplaceField$Key|$Value`).
@@ -99,7 +112,7 @@ pub struct ReplaceField {
     include: Vec<String>,
     renames: Vec<(String, String)>,
     replace_null_with_default: bool,
-    cache: SchemaCache<Arc<Plan>>,
+    cache: SchemaCache<Arc<StructEdit>>,
 }
 
 impl ReplaceField {
@@ -148,7 +161,7 @@ impl Transformation for ReplaceField {
         if self.target.value(record).is_null() {
             return Ok(true);
         }
-        let (schema, value) = self.target.parts_mut(record);
+        let (meta, schema, value) = self.target.part().split(record);
         if schema.is_none() {
             let entries = require_map(std::mem::take(value), PURPOSE)?;
             let out: Vec<(Value, Value)> = entries
@@ -172,45 +185,40 @@ impl Transformation for ReplaceField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
+        self.struct_edit(st.schema())?.apply(st, schema, &meta)?;
+        Ok(true)
+    }
+
+    fn struct_edit_part(&self) -> Option<RecordPart> {
+        Some(self.target.part())
+    }
+
+    fn struct_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
         let build = || {
-            let schema = st.schema();
-            let mut s = struct_like(schema);
+            let mut s = struct_like(input);
             let mut sources = Vec::new();
-            for f in &schema.fields {
+            for f in &input.fields {
                 if self.keep(&f.name) {
                     push_field(&mut s, self.renamed(&f.name), f.schema.clone());
                     sources.push(f.index);
                 }
             }
-            Ok(Arc::new(Plan {
-                keeps_all: sources.len() == schema.fields.len(),
-                any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
-                schema: s.into_ref(),
-                sources: sources.into(),
+            let fill_defaults = self.replace_null_with_default
+                && input.fields.iter().any(|f| f.schema.default.is_some());
+            // Renames only (the usual case): the values stay where they are.
+            let values: Option<Box<dyn ValuesEdit>> =
+                (sources.len() != input.fields.len() || fill_defaults).then(|| {
+                    Box::new(KeepEdit {
+                        input: input.clone(),
+                        sources,
+                        fill_defaults,
+                    }) as Box<dyn ValuesEdit>
+                });
+            Ok(Arc::new(StructEdit {
+                output: Some(s.into_ref()),
+                values,
             }))
         };
-        let fill_defaults = |plan: &Plan| self.replace_null_with_default && plan.any_default;
-        // Renames only (the usual case): the values stay where they are.
-        let (updated, moves) = self.cache.with(st.schema(), build, |plan| {
-            let moves = (!plan.keeps_all || fill_defaults(plan)).then(|| plan.clone());
-            (plan.schema.clone(), moves)
-        })?;
-        match moves {
-            None => st.reshape(updated.clone(), |_| ())?,
-            Some(plan) => {
-                let fill = fill_defaults(&plan);
-                let old = st.schema().clone();
-                st.reshape(updated.clone(), |values| {
-                    // Compact the kept values to the front of the same vector (sources ascend).
-                    for (slot, &i) in plan.sources.iter().enumerate() {
-                        let v = take_field_value(values, &old.fields[i], fill);
-                        values[slot] = v;
-                    }
-                    values.truncate(plan.sources.len());
-                })?;
-            }
-        }
-        *schema = Some(updated);
-        Ok(true)
+        self.cache.with(input, build, Arc::clone)
     }
 }

@@ -6,11 +6,11 @@ use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Struct, Value};
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{replace_null_key, Cfg};
 use crate::util::requirements::schema_required;
 use crate::util::schema::take_field_value;
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `schema.name` key.
 pub const SCHEMA_NAME: &str = "schema.name";

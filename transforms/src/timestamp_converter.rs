@@ -10,12 +10,12 @@ use ferroconnect_runtime::data::{
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{replace_null_key, Cfg};
 use crate::util::date_format::DateFormat;
 use crate::util::requirements::{java_class_display, map_put, require_map, require_struct};
 use crate::util::schema::{push_field, struct_like, take_field_value};
 use crate::util::Target;
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `field` key.
 pub const FIELD: &str = "field";

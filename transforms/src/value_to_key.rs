@@ -5,10 +5,10 @@ use ferroconnect_runtime::data::{ConnectRecord, Schema, SchemaRef, SchemaType, S
 use ferroconnect_runtime::transform::Transformation;
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
-use crate::util::cache::SchemaCache;
 use crate::util::config::{non_empty_list, replace_null_key, Cfg};
 use crate::util::requirements::{map_get, require_map_ref, require_struct_ref};
 use crate::util::schema::{field_value, push_field};
+use ferroconnect_runtime::data::SchemaCache;
 
 /// The `fields` key.
 pub const FIELDS: &str = "fields";

@@ -2,6 +2,7 @@
 
 pub mod record;
 pub mod schema;
+pub mod schema_cache;
 pub mod value;
 
 pub use record::{
@@ -9,4 +10,5 @@ pub use record::{
     TopicPartition,
 };
 pub use schema::{schemas, Field, LogicalType, Schema, SchemaBuilder, SchemaRef, SchemaType};
+pub use schema_cache::SchemaCache;
 pub use value::{validate_value, Decimal, Struct, Value};

@@ -1,7 +1,7 @@
-//! Helpers shared by the transforms: record parts, type requirements, config reading, the
-//! derived-schema cache, field paths, Java date formats and Java regexes.
+//! Helpers shared by the transforms: record parts, type requirements, config reading, field
+//! paths, Java date formats and Java regexes. The derived-schema cache is the runtime's
+//! [`ferroconnect_runtime::data::SchemaCache`].
 
-pub mod cache;
 pub mod config;
 pub mod date_format;
 pub mod field_path;
@@ -10,6 +10,7 @@ pub mod requirements;
 pub mod schema;
 
 use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Value};
+use ferroconnect_runtime::transform::RecordPart;
 
 /// Which part of a record a `$Key` / `$Value` transform operates on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,14 @@ impl Target {
         match self {
             Target::Key => "$Key",
             Target::Value => "$Value",
+        }
+    }
+
+    /// The record part, as the runtime's struct edits name it.
+    pub fn part(self) -> RecordPart {
+        match self {
+            Target::Key => RecordPart::Key,
+            Target::Value => RecordPart::Value,
         }
     }
 

@@ -1,8 +1,8 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+use ferroconnect_runtime::data::schema_cache::{SchemaCache, CACHE_SIZE};
 use ferroconnect_runtime::data::{schemas, SchemaBuilder};
-use ferroconnect_transforms::util::cache::{SchemaCache, CACHE_SIZE};
 
 #[test]
 fn derived_schema_is_built_once_per_schema_and_equal_schemas_hit() {

@@ -10,6 +10,7 @@ mod extract_field;
 mod field_path;
 mod flatten;
 mod formats;
+mod fused_chain;
 mod headers;
 mod hoist_value_to_key;
 mod insert_field;

@@ -4,12 +4,17 @@
 //! The SMTs themselves live in the `ferroconnect-transforms` crate and are registered in the
 //! [`crate::plugins::PluginRegistry`].
 
+mod fused;
+pub mod struct_edit;
+
 use std::sync::Arc;
 
 use crate::config::{parse_list, ConfigDef, ConfigMap};
-use crate::data::ConnectRecord;
+use crate::data::{ConnectRecord, SchemaRef};
 use crate::error::{ConnectError, ConnectResult};
 use crate::plugins::PluginRegistry;
+use fused::{stage_context, FusedGroup, Step};
+pub use struct_edit::{RecordMeta, RecordPart, StructEdit, ValuesEdit};
 
 /// A single-message transform (`Transformation`).
 pub trait Transformation: Send + Sync {
@@ -27,6 +32,25 @@ pub trait Transformation: Send + Sync {
             }
             None => Ok(false),
         }
+    }
+
+    /// The record part this transform works on when all it does to a struct there (under a
+    /// schema) is a [`StructEdit`] derived from the struct's schema alone; `None`, the
+    /// default, for every other transform. A chain runs consecutive struct edits of one part
+    /// as one step per record.
+    fn struct_edit_part(&self) -> Option<RecordPart> {
+        None
+    }
+
+    /// The edit for structs of `schema`, the same one the transform applies record by
+    /// record (so build it once per schema and share it). Asked only when
+    /// [`Transformation::struct_edit_part`] is `Some`. An error means the transform fails
+    /// such records; the chain then runs them stage by stage and reports that failure.
+    fn struct_edit(&self, schema: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
+        Err(ConnectError::data(format!(
+            "no struct edit for schema {:?}",
+            schema.name
+        )))
     }
 }
 
@@ -79,10 +103,27 @@ pub struct Stage {
     negate: bool,
 }
 
+impl Stage {
+    /// Runs the stage (if its predicate lets it); `false` means it dropped the record. The
+    /// error says which alias failed.
+    fn run(&self, record: &mut ConnectRecord) -> ConnectResult<bool> {
+        if let Some(p) = &self.predicate {
+            if p.test(record) == self.negate {
+                return Ok(true);
+            }
+        }
+        self.transform
+            .apply_in_place(record)
+            .map_err(|e| e.context(stage_context(&self.alias)))
+    }
+}
+
 /// The ordered transforms of a connector (`TransformationChain`).
 #[derive(Default)]
 pub struct TransformChain {
     stages: Vec<Stage>,
+    /// The stages as run: single stages and fused struct edits.
+    steps: Vec<Step>,
 }
 
 /// Collects `prefix<k>` entries of a config with the prefix stripped.
@@ -99,7 +140,7 @@ pub fn sub_config(config: &ConfigMap, prefix: &str) -> ConfigMap {
 impl TransformChain {
     /// An empty chain.
     pub fn empty() -> Self {
-        TransformChain { stages: Vec::new() }
+        TransformChain::default()
     }
 
     /// True when the chain has no stage.
@@ -158,22 +199,37 @@ impl TransformChain {
                 negate,
             });
         }
-        Ok(TransformChain { stages })
+        let steps = FusedGroup::plan_steps(&stages);
+        Ok(TransformChain { stages, steps })
+    }
+
+    /// The aliases of the stages that run as one step per record (consecutive struct edits
+    /// of one record part without predicates), one list per fused group.
+    pub fn fused_groups(&self) -> Vec<Vec<&str>> {
+        self.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Fused(g) => Some(
+                    self.stages[g.stages.clone()]
+                        .iter()
+                        .map(|s| s.alias.as_str())
+                        .collect(),
+                ),
+                Step::One(_) => None,
+            })
+            .collect()
     }
 
     /// Runs the record through every stage; `Ok(None)` means a stage dropped it. The error
     /// says which alias failed.
     pub fn apply(&self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
-        for stage in &self.stages {
-            if let Some(p) = &stage.predicate {
-                if p.test(&record) == stage.negate {
-                    continue;
-                }
-            }
-            match stage.transform.apply_in_place(&mut record) {
-                Ok(true) => {}
-                Ok(false) => return Ok(None),
-                Err(e) => return Err(e.context(format!("Error in transform '{}'", stage.alias))),
+        for step in &self.steps {
+            let kept = match step {
+                Step::One(i) => self.stages[*i].run(&mut record)?,
+                Step::Fused(group) => group.apply(&self.stages, &mut record)?,
+            };
+            if !kept {
+                return Ok(None);
             }
         }
         Ok(Some(record))

@@ -13,8 +13,8 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use ferroconnect_runtime::data::SchemaRef;
-use ferroconnect_runtime::ConnectResult;
+use crate::data::SchemaRef;
+use crate::error::ConnectResult;
 use parking_lot::Mutex;
 use thread_local::ThreadLocal;
 
@@ -117,7 +117,7 @@ impl<T: Clone + Send + Sync + 'static> SchemaCache<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferroconnect_runtime::data::{schemas, SchemaBuilder};
+    use crate::data::{schemas, SchemaBuilder};
 
     fn schema(field: &str) -> SchemaRef {
         SchemaBuilder::struct_()
@@ -181,11 +181,7 @@ mod tests {
         let c: SchemaCache<u32> = SchemaCache::new();
         let x = schema("x");
         let err = c
-            .with(
-                &x,
-                || Err(ferroconnect_runtime::ConnectError::data("nope")),
-                |v| *v,
-            )
+            .with(&x, || Err(crate::error::ConnectError::data("nope")), |v| *v)
             .unwrap_err();
         assert!(err.to_string().contains("nope"));
         assert_eq!(c.with(&x, || Ok(5), |v| *v).unwrap(), 5);
