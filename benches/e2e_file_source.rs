@@ -3,7 +3,9 @@
 //! same producer settings. Also start-up time to REST ready and idle RSS.
 //!
 //! Run: `cargo bench --bench e2e_file_source` (env `BENCH_RECORDS`, default 1 000 000).
-//! Needs the Tansu broker (`scripts/setup-services.sh`).
+//! Needs the Tansu broker (`scripts/setup-services.sh`). With `BENCH_CHAIN_ROUNDS=K` it runs
+//! only the SMT chain comparison, K rounds of HoistField / chain / chain / HoistField, and
+//! prints each round's and the overall throughput cost of the chain.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -70,6 +72,27 @@ async fn wait_until_acked(w: &WorkerProc, file_len: u64) {
     }
 }
 
+/// Prints the chain's throughput cost: per round of HoistField / chain / chain / HoistField
+/// (two runs of each), and over all runs.
+fn chain_throughput(hoist: &[f64], chain: &[f64]) {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mut costs: Vec<f64> = hoist
+        .chunks(2)
+        .zip(chain.chunks(2))
+        .map(|(h, c)| 100.0 * (mean(c) - mean(h)) / mean(h))
+        .collect();
+    let rounds: Vec<String> = costs.iter().map(|c| format!("{c:+.1} %")).collect();
+    costs.sort_by(f64::total_cmp);
+    println!(
+        "\nthroughput: HoistField mean {:.0} /s, + Mask/Replace/Insert mean {:.0} /s ({:+.1} %); per round {}; median round {:+.1} %",
+        mean(hoist),
+        mean(chain),
+        100.0 * (mean(chain) - mean(hoist)) / mean(hoist),
+        rounds.join(", "),
+        costs[costs.len() / 2]
+    );
+}
+
 fn row(name: &str, n: usize, bytes: usize, elapsed: Duration, rss_kib: Option<u64>) {
     let secs = elapsed.as_secs_f64();
     println!(
@@ -93,7 +116,12 @@ async fn main() {
         .unwrap_or(1_000_000);
     let broker = Tansu::start();
     let kafka = Kafka::new(&broker.bootstrap);
+    let chain_rounds: usize = std::env::var("BENCH_CHAIN_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut cpu_by_label: std::collections::HashMap<&str, Vec<f64>> = Default::default();
+    let mut rate_by_label: std::collections::HashMap<&str, Vec<f64>> = Default::default();
 
     // Start-up and idle memory.
     let mut startups = Vec::new();
@@ -161,8 +189,15 @@ async fn main() {
         .chain(hoist)
         .chain(chain)
         .collect();
+    let hoist_run = ("same settings, HoistField", true, "true", &hoist_only[..]);
+    let chain_run = (
+        "same, Hoist+Mask+Replace+Insert",
+        true,
+        "true",
+        &full_chain[..],
+    );
     // Metrics off / on / on / off, so the run order does not bias the comparison.
-    for (label, overrides, metrics, transforms) in [
+    let mut runs = vec![
         ("same settings, metrics off", true, "false", &[][..]),
         (
             "ferroconnect, same producer settings",
@@ -188,7 +223,13 @@ async fn main() {
             &full_chain[..],
         ),
         ("same settings, HoistField", true, "true", &hoist_only[..]),
-    ] {
+    ];
+    if chain_rounds > 0 {
+        runs = (0..chain_rounds)
+            .flat_map(|_| [hoist_run, chain_run, chain_run, hoist_run])
+            .collect();
+    }
+    for (label, overrides, metrics, transforms) in runs {
         let topic = unique("bench-src");
         kafka.create_topic(&topic, 1).await;
         let w = WorkerProc::start(
@@ -223,6 +264,10 @@ async fn main() {
             cpu * 1e6 / n as f64
         );
         cpu_by_label.entry(label).or_default().push(cpu);
+        rate_by_label
+            .entry(label)
+            .or_default()
+            .push(n as f64 / elapsed.as_secs_f64());
         drop(w);
         // Tansu keeps topics in memory: free each run's data so later runs do not slow down.
         kafka.delete_topic(&topic).await;
@@ -249,8 +294,9 @@ async fn main() {
         "ferroconnect, same producer settings",
         "same settings, metrics on (again)",
     ]);
-    let hoist = mean(&["same settings, HoistField"]);
-    let chain = mean(&["same, Hoist+Mask+Replace+Insert"]);
+    let hoist = mean(&[hoist_run.0]);
+    let chain = mean(&[chain_run.0]);
+    chain_throughput(&rate_by_label[hoist_run.0], &rate_by_label[chain_run.0]);
     println!(
         "\nworker CPU per run: metrics off {off:.2} s, on {on:.2} s ({:+.1} %); HoistField {hoist:.2} s, + Mask/Replace/Insert {chain:.2} s ({:+.1} %)",
         100.0 * (on - off) / off.max(1e-9),

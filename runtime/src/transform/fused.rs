@@ -12,10 +12,10 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::struct_edit::{run_reshaped, RecordPart, StructEdit};
+use super::struct_edit::{run_reshaped, RecordMeta, RecordPart, StructEdit};
 use super::Stage;
-use crate::data::{ConnectRecord, SchemaCache, SchemaRef, Value};
-use crate::error::{ConnectError, ConnectResult};
+use crate::data::{ConnectRecord, SchemaCache, SchemaRef, Struct, Value};
+use crate::error::ConnectResult;
 
 /// Stages of a chain run as one step.
 pub(super) struct FusedGroup {
@@ -105,37 +105,54 @@ impl FusedGroup {
         stages: &[Stage],
         record: &mut ConnectRecord,
     ) -> ConnectResult<bool> {
-        let plan = match self.part.split(record) {
-            (_, Some(_), Value::Struct(st)) => {
-                let key = st.schema();
-                Some(
-                    self.plans
-                        .with(key, || Ok(Arc::new(self.build(stages, key))), Arc::clone)?,
-                )
+        // The plan is looked up by the record's schema slot, which is the struct's own
+        // schema `Arc` as a rule: then the struct can be edited inside the look-up, with no
+        // reference taken on the plan.
+        let outcome = match self.part.split(record) {
+            (meta, Some(key), Value::Struct(st)) if Arc::ptr_eq(key, st.schema()) => {
+                let build = || Ok(Arc::new(self.build(stages, key)));
+                self.plans.with(key, build, |plan| match &**plan {
+                    GroupPlan::Fused {
+                        edits,
+                        output,
+                        grow,
+                    } => Some(self.run_edits(stages, st, edits, output, *grow, &meta)),
+                    GroupPlan::PerStage => None,
+                })?
             }
             _ => None,
         };
-        let Some(GroupPlan::Fused {
-            edits,
-            output,
-            grow,
-        }) = plan.as_deref()
-        else {
-            return self.per_stage(stages, record);
-        };
-        let (meta, slot, value) = self.part.split(record);
-        let Value::Struct(st) = value else {
-            return Err(ConnectError::data("fused transforms lost their struct"));
-        };
+        match outcome {
+            None => self.per_stage(stages, record),
+            Some(Err(e)) => Err(e),
+            Some(Ok(None)) => Ok(true),
+            Some(Ok(Some(output))) => {
+                *self.part.split(record).1 = Some(output);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Runs each stage's edit on the struct's values and gives the struct the output
+    /// schema; returns the schema for the record's slot when it changes.
+    fn run_edits(
+        &self,
+        stages: &[Stage],
+        st: &mut Struct,
+        edits: &[(usize, Arc<StructEdit>)],
+        output: &Option<SchemaRef>,
+        grow: usize,
+        meta: &RecordMeta<'_>,
+    ) -> ConnectResult<Option<SchemaRef>> {
         let target = output.clone().unwrap_or_else(|| st.schema().clone());
         // The stage an error belongs to: the failing edit's, or the last for a struct whose
         // values do not fit the output schema.
         let mut failed = edits.last().map_or(self.stages.start, |(i, _)| *i);
         let result = run_reshaped(st, target, |values| {
-            values.reserve(*grow);
+            values.reserve(grow);
             for (i, edit) in edits {
                 if let Some(e) = &edit.values {
-                    if let Err(err) = e.edit(values, &meta) {
+                    if let Err(err) = e.edit(values, meta) {
                         failed = *i;
                         return Err(err);
                     }
@@ -144,10 +161,7 @@ impl FusedGroup {
             Ok(())
         });
         result.map_err(|e| e.context(stage_context(&stages[failed].alias)))?;
-        if let Some(o) = output {
-            *slot = Some(o.clone());
-        }
-        Ok(true)
+        Ok(output.clone())
     }
 
     fn per_stage(&self, stages: &[Stage], record: &mut ConnectRecord) -> ConnectResult<bool> {
