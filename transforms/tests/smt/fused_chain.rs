@@ -14,8 +14,17 @@ use crate::common::*;
 
 const T: &str = "org.apache.kafka.connect.transforms.";
 
+/// A stage: alias, class (after `org.apache.kafka.connect.transforms.`), own config.
+type StageSpec<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+/// A stage whose own config is owned.
+type OwnedStage = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+);
+
 /// The chain fused as built, and the same chain kept stage by stage by a predicate.
-fn both(stages: &[(&str, &str, &[(&str, &str)])]) -> (TransformChain, TransformChain) {
+fn both(stages: &[StageSpec<'_>]) -> (TransformChain, TransformChain) {
     let mut r = PluginRegistry::new();
     register_builtin(&mut r);
     let mut pairs: Vec<(String, String)> = vec![(
@@ -62,11 +71,7 @@ fn same(
     fused.map(|r| r.expect("no stage drops"))
 }
 
-fn seed_stages() -> Vec<(
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-)> {
+fn seed_stages() -> Vec<StageSpec<'static>> {
     vec![
         (
             "Mask",
@@ -158,11 +163,7 @@ fn seed_chain_is_fused_and_gives_the_stage_by_stage_records() {
 
 #[test]
 fn replace_null_with_default_is_applied_as_by_each_stage() {
-    let stages = |flag: &'static str| -> Vec<(
-        &'static str,
-        &'static str,
-        Vec<(&'static str, &'static str)>,
-    )> {
+    let stages = |flag: &'static str| -> Vec<OwnedStage> {
         let rnwd = ("replace.null.with.default", flag);
         vec![
             (
@@ -184,8 +185,7 @@ fn replace_null_with_default_is_applied_as_by_each_stage() {
     };
     for (flag, want) in [("true", Value::from("anonymous")), ("false", Value::Null)] {
         let owned = stages(flag);
-        let refs: Vec<(&str, &str, &[(&str, &str)])> =
-            owned.iter().map(|(a, c, o)| (*a, *c, &o[..])).collect();
+        let refs: Vec<StageSpec<'_>> = owned.iter().map(|(a, c, o)| (*a, *c, &o[..])).collect();
         let out = same(&both(&refs), user(&users(), 3, None)).unwrap();
         assert_eq!(
             get(&out.value, "name"),
@@ -244,7 +244,7 @@ fn errors_name_the_stage_that_fails() {
 
 #[test]
 fn groups_stop_at_other_record_parts_and_other_transforms() {
-    let key_value: Vec<(&str, &str, &[(&str, &str)])> = vec![
+    let key_value: Vec<StageSpec<'_>> = vec![
         ("MaskKey", "MaskField$Key", &[("fields", "id")]),
         ("RenameKey", "ReplaceField$Key", &[("renames", "id:key_id")]),
         (
