@@ -5,7 +5,7 @@
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
 use ferroconnect_runtime::data::{schemas, ConnectRecord, LogicalType, SchemaRef, Value};
 use ferroconnect_runtime::transform::{
-    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+    apply_cached, RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
 };
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
@@ -276,37 +276,23 @@ impl Transformation for InsertField {
         if self.target.value(record).is_null() {
             return Ok(true);
         }
-        let ConnectRecord {
-            topic,
-            kafka_partition,
-            kafka_offset,
-            timestamp,
-            key_schema,
-            key,
-            value_schema,
-            value,
-            ..
-        } = record;
-        let (schema, value) = match self.target {
-            Target::Key => (key_schema, key),
-            Target::Value => (value_schema, value),
-        };
+        let (meta, schema, value) = self.target.part().split(record);
         if schema.is_none() {
             let mut entries = require_map(std::mem::take(value), PURPOSE)?;
             if let Some(f) = &self.topic {
-                map_put(&mut entries, &f.name, Value::String(topic.clone()));
+                map_put(&mut entries, &f.name, Value::String(meta.topic.to_string()));
             }
-            if let (Some(f), Some(p)) = (&self.partition, *kafka_partition) {
+            if let (Some(f), Some(p)) = (&self.partition, meta.kafka_partition) {
                 map_put(&mut entries, &f.name, Value::Int32(p));
             }
             if let Some(f) = &self.offset {
                 map_put(
                     &mut entries,
                     &f.name,
-                    Value::Int64(sink_offset(*kafka_offset)?),
+                    Value::Int64(sink_offset(meta.kafka_offset)?),
                 );
             }
-            if let (Some(f), Some(ts)) = (&self.timestamp, *timestamp) {
+            if let (Some(f), Some(ts)) = (&self.timestamp, meta.timestamp) {
                 map_put(&mut entries, &f.name, Value::Int64(ts));
             }
             if let Some(f) = &self.static_field {
@@ -322,13 +308,7 @@ impl Transformation for InsertField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
-        let meta = RecordMeta {
-            topic,
-            kafka_partition: *kafka_partition,
-            kafka_offset: *kafka_offset,
-            timestamp: *timestamp,
-        };
-        self.struct_edit(st.schema())?.apply(st, schema, &meta)?;
+        apply_cached(&self.cache, |s| self.build_edit(s), st, schema, &meta)?;
         Ok(true)
     }
 
@@ -337,27 +317,32 @@ impl Transformation for InsertField {
     }
 
     fn struct_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
-        let build = || {
-            let output = self.build_schema(input)?;
-            let fill = self.replace_null_with_default
-                && input.fields.iter().any(|f| f.schema.default.is_some());
-            let edit = InsertEdit {
-                fill_defaults_of: fill.then(|| input.clone()),
-                added: output.fields.len().saturating_sub(input.fields.len()),
-                topic: self.topic.is_some(),
-                partition: self.partition.is_some(),
-                offset: self.offset.is_some(),
-                timestamp: self.timestamp.is_some(),
-                static_value: self
-                    .static_field
-                    .as_ref()
-                    .map(|_| self.static_value.clone()),
-            };
-            Ok(Arc::new(StructEdit {
-                output: Some(output),
-                values: Some(Box::new(edit)),
-            }))
+        self.cache
+            .with(input, || self.build_edit(input), Arc::clone)
+    }
+}
+
+impl InsertField {
+    /// The struct edit for structs of `input` (uncached).
+    fn build_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
+        let output = self.build_schema(input)?;
+        let fill = self.replace_null_with_default
+            && input.fields.iter().any(|f| f.schema.default.is_some());
+        let edit = InsertEdit {
+            fill_defaults_of: fill.then(|| input.clone()),
+            added: output.fields.len().saturating_sub(input.fields.len()),
+            topic: self.topic.is_some(),
+            partition: self.partition.is_some(),
+            offset: self.offset.is_some(),
+            timestamp: self.timestamp.is_some(),
+            static_value: self
+                .static_field
+                .as_ref()
+                .map(|_| self.static_value.clone()),
         };
-        self.cache.with(input, build, Arc::clone)
+        Ok(Arc::new(StructEdit {
+            output: Some(output),
+            values: Some(Box::new(edit)),
+        }))
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
 use ferroconnect_runtime::data::{ConnectRecord, Decimal, LogicalType, Schema, SchemaRef, Value};
 use ferroconnect_runtime::transform::{
-    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+    apply_cached, RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
 };
 use ferroconnect_runtime::{ConnectError, ConnectResult};
 
@@ -266,7 +266,9 @@ impl Transformation for MaskField {
             return Ok(true);
         }
         match value {
-            Value::Struct(st) => self.struct_edit(st.schema())?.apply(st, schema, &meta)?,
+            Value::Struct(st) => {
+                apply_cached(&self.cache, |s| self.build_edit(s), st, schema, &meta)?
+            }
             other => {
                 require_struct(std::mem::take(other), PURPOSE)?;
             }
@@ -279,22 +281,27 @@ impl Transformation for MaskField {
     }
 
     fn struct_edit(&self, schema: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
-        let build = || {
-            let edit = MaskEdit {
-                masker: self.masker.clone(),
-                schema: schema.clone(),
-                masked: schema
-                    .fields
-                    .iter()
-                    .map(|f| self.fields.contains(&f.name))
-                    .collect(),
-                any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
-            };
-            Ok(Arc::new(StructEdit {
-                output: None,
-                values: Some(Box::new(edit)),
-            }))
+        self.cache
+            .with(schema, || self.build_edit(schema), Arc::clone)
+    }
+}
+
+impl MaskField {
+    /// The struct edit for structs of `schema` (uncached).
+    fn build_edit(&self, schema: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
+        let edit = MaskEdit {
+            masker: self.masker.clone(),
+            schema: schema.clone(),
+            masked: schema
+                .fields
+                .iter()
+                .map(|f| self.fields.contains(&f.name))
+                .collect(),
+            any_default: schema.fields.iter().any(|f| f.schema.default.is_some()),
         };
-        self.cache.with(schema, build, Arc::clone)
+        Ok(Arc::new(StructEdit {
+            output: None,
+            values: Some(Box::new(edit)),
+        }))
     }
 }

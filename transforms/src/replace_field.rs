@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ferroconnect_runtime::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance};
 use ferroconnect_runtime::data::{ConnectRecord, SchemaRef, Value};
 use ferroconnect_runtime::transform::{
-    RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
+    apply_cached, RecordMeta, RecordPart, StructEdit, Transformation, ValuesEdit,
 };
 use ferroconnect_runtime::ConnectResult;
 
@@ -185,7 +185,7 @@ impl Transformation for ReplaceField {
         let Value::Struct(st) = value else {
             return require_struct(std::mem::take(value), PURPOSE).map(|_| true);
         };
-        self.struct_edit(st.schema())?.apply(st, schema, &meta)?;
+        apply_cached(&self.cache, |s| self.build_edit(s), st, schema, &meta)?;
         Ok(true)
     }
 
@@ -194,31 +194,36 @@ impl Transformation for ReplaceField {
     }
 
     fn struct_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
-        let build = || {
-            let mut s = struct_like(input);
-            let mut sources = Vec::new();
-            for f in &input.fields {
-                if self.keep(&f.name) {
-                    push_field(&mut s, self.renamed(&f.name), f.schema.clone());
-                    sources.push(f.index);
-                }
+        self.cache
+            .with(input, || self.build_edit(input), Arc::clone)
+    }
+}
+
+impl ReplaceField {
+    /// The struct edit for structs of `input` (uncached).
+    fn build_edit(&self, input: &SchemaRef) -> ConnectResult<Arc<StructEdit>> {
+        let mut s = struct_like(input);
+        let mut sources = Vec::new();
+        for f in &input.fields {
+            if self.keep(&f.name) {
+                push_field(&mut s, self.renamed(&f.name), f.schema.clone());
+                sources.push(f.index);
             }
-            let fill_defaults = self.replace_null_with_default
-                && input.fields.iter().any(|f| f.schema.default.is_some());
-            // Renames only (the usual case): the values stay where they are.
-            let values: Option<Box<dyn ValuesEdit>> =
-                (sources.len() != input.fields.len() || fill_defaults).then(|| {
-                    Box::new(KeepEdit {
-                        input: input.clone(),
-                        sources,
-                        fill_defaults,
-                    }) as Box<dyn ValuesEdit>
-                });
-            Ok(Arc::new(StructEdit {
-                output: Some(s.into_ref()),
-                values,
-            }))
-        };
-        self.cache.with(input, build, Arc::clone)
+        }
+        let fill_defaults = self.replace_null_with_default
+            && input.fields.iter().any(|f| f.schema.default.is_some());
+        // Renames only (the usual case): the values stay where they are.
+        let values: Option<Box<dyn ValuesEdit>> =
+            (sources.len() != input.fields.len() || fill_defaults).then(|| {
+                Box::new(KeepEdit {
+                    input: input.clone(),
+                    sources,
+                    fill_defaults,
+                }) as Box<dyn ValuesEdit>
+            });
+        Ok(Arc::new(StructEdit {
+            output: Some(s.into_ref()),
+            values,
+        }))
     }
 }

@@ -350,6 +350,23 @@ impl Struct {
         Ok(())
     }
 
+    /// Lets `edit` rework the values in place under the struct's own schema. Fails if the
+    /// count of values then differs from the schema's fields.
+    pub fn edit_values<R>(
+        &mut self,
+        edit: impl FnOnce(&mut Vec<Value>) -> R,
+    ) -> Result<R, DataError> {
+        let r = edit(&mut self.values);
+        if self.values.len() != self.schema.fields.len() {
+            return Err(DataError::new(format!(
+                "Struct has {} fields but {} values were given",
+                self.schema.fields.len(),
+                self.values.len()
+            )));
+        }
+        Ok(r)
+    }
+
     /// The field definition by name.
     pub fn field(&self, name: &str) -> Result<&Field, DataError> {
         self.schema

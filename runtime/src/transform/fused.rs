@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::struct_edit::{run_reshaped, RecordMeta, RecordPart, StructEdit};
 use super::Stage;
 use crate::data::{ConnectRecord, SchemaCache, SchemaRef, Struct, Value};
-use crate::error::ConnectResult;
+use crate::error::{ConnectError, ConnectResult};
 
 /// Stages of a chain run as one step.
 pub(super) struct FusedGroup {
@@ -144,11 +144,10 @@ impl FusedGroup {
         grow: usize,
         meta: &RecordMeta<'_>,
     ) -> ConnectResult<Option<SchemaRef>> {
-        let target = output.clone().unwrap_or_else(|| st.schema().clone());
         // The stage an error belongs to: the failing edit's, or the last for a struct whose
         // values do not fit the output schema.
         let mut failed = edits.last().map_or(self.stages.start, |(i, _)| *i);
-        let result = run_reshaped(st, target, |values| {
+        let run = |values: &mut Vec<Value>| {
             values.reserve(grow);
             for (i, edit) in edits {
                 if let Some(e) = &edit.values {
@@ -159,7 +158,15 @@ impl FusedGroup {
                 }
             }
             Ok(())
-        });
+        };
+        let result = match output {
+            Some(o) => run_reshaped(st, o.clone(), run),
+            // No stage changes the schema: the struct keeps its own.
+            None => st
+                .edit_values(run)
+                .map_err(ConnectError::from)
+                .and_then(|r| r),
+        };
         result.map_err(|e| e.context(stage_context(&stages[failed].alias)))?;
         Ok(output.clone())
     }

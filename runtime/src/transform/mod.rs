@@ -14,7 +14,7 @@ use crate::data::{ConnectRecord, SchemaRef};
 use crate::error::{ConnectError, ConnectResult};
 use crate::plugins::PluginRegistry;
 use fused::{stage_context, FusedGroup, Step};
-pub use struct_edit::{RecordMeta, RecordPart, StructEdit, ValuesEdit};
+pub use struct_edit::{apply_cached, RecordMeta, RecordPart, StructEdit, ValuesEdit};
 
 /// A single-message transform (`Transformation`).
 pub trait Transformation: Send + Sync {

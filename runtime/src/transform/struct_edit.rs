@@ -4,7 +4,9 @@
 //! edits of the same record part as one step ([`super::fused`]): one schema look-up and one
 //! schema swap per record instead of one per transform.
 
-use crate::data::{ConnectRecord, SchemaRef, Struct, Value};
+use std::sync::Arc;
+
+use crate::data::{ConnectRecord, SchemaCache, SchemaRef, Struct, Value};
 use crate::error::ConnectResult;
 
 /// The record part a `$Key` / `$Value` transform works on.
@@ -85,27 +87,54 @@ pub struct StructEdit {
 }
 
 impl StructEdit {
-    /// Runs the edit on a struct and the schema slot of its record part.
-    pub fn apply(
+    /// Runs the edit on a struct; returns the schema the record's slot takes, if it changes.
+    fn edit_struct(
         &self,
         st: &mut Struct,
-        slot: &mut Option<SchemaRef>,
         meta: &RecordMeta<'_>,
-    ) -> ConnectResult<()> {
-        let Some(output) = &self.output else {
-            if let Some(edit) = &self.values {
-                let schema = st.schema().clone();
-                return run_reshaped(st, schema, |values| edit.edit(values, meta));
+    ) -> ConnectResult<Option<SchemaRef>> {
+        let target = match (&self.output, &self.values) {
+            (Some(output), _) => output.clone(),
+            (None, None) => return Ok(None),
+            // Values only: the struct keeps its schema (no reference-count change).
+            (None, Some(edit)) => {
+                st.edit_values(|values| edit.edit(values, meta))??;
+                return Ok(None);
             }
-            return Ok(());
         };
         match &self.values {
-            Some(edit) => run_reshaped(st, output.clone(), |values| edit.edit(values, meta))?,
-            None => st.reshape(output.clone(), |_| ())?,
+            Some(edit) => run_reshaped(st, target, |values| edit.edit(values, meta))?,
+            None => st.reshape(target, |_| ())?,
         }
-        *slot = Some(output.clone());
-        Ok(())
+        Ok(self.output.clone())
     }
+}
+
+/// A transform's per-record path: looks its edit up in `cache` (building it with `build` on
+/// a miss) and runs it. When the slot holds the struct's own schema `Arc`, as a rule, the
+/// look-up is keyed by the slot and the struct is edited inside it: no reference is taken
+/// on the edit per record.
+pub fn apply_cached(
+    cache: &SchemaCache<Arc<StructEdit>>,
+    build: impl FnOnce(&SchemaRef) -> ConnectResult<Arc<StructEdit>>,
+    st: &mut Struct,
+    slot: &mut Option<SchemaRef>,
+    meta: &RecordMeta<'_>,
+) -> ConnectResult<()> {
+    let output = match slot.as_ref() {
+        Some(key) if Arc::ptr_eq(key, st.schema()) => {
+            cache.with(key, || build(key), |edit| edit.edit_struct(st, meta))??
+        }
+        _ => {
+            let key = st.schema();
+            let edit = cache.with(key, || build(key), Arc::clone)?;
+            edit.edit_struct(st, meta)?
+        }
+    };
+    if let Some(o) = output {
+        *slot = Some(o);
+    }
+    Ok(())
 }
 
 /// Lets `edit` rework a struct's values, then gives it `schema`. An edit error comes first;

@@ -279,3 +279,29 @@ fn groups_stop_at_other_record_parts_and_other_transforms() {
         &Value::from("")
     );
 }
+
+#[test]
+fn a_group_that_only_edits_values_keeps_the_schema() {
+    let stages: Vec<StageSpec<'_>> = vec![
+        ("M1", "MaskField$Value", &[("fields", "private_info")]),
+        (
+            "M2",
+            "MaskField$Value",
+            &[("fields", "note"), ("replacement", "x")],
+        ),
+    ];
+    let chains = both(&stages);
+    assert_eq!(chains.0.fused_groups(), vec![vec!["M1", "M2"]]);
+    let schema = users();
+    let out = same(&chains, user(&schema, 4, Some("bo"))).unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        out.value_schema.as_ref().unwrap(),
+        &schema
+    ));
+    let Value::Struct(s) = &out.value else {
+        panic!("not a struct")
+    };
+    assert!(std::sync::Arc::ptr_eq(s.schema(), &schema));
+    assert_eq!(get(&out.value, "private_info"), &Value::from(""));
+    assert_eq!(get(&out.value, "note"), &Value::from("x"));
+}
