@@ -54,6 +54,56 @@ async fn seed_mask_field_chain_puts_censored_in_the_topic() {
     }
 }
 
+/// Mask + Replace + Insert run as one fused step in the worker: the topic gets the renamed,
+/// masked field and the inserted topic, under one two-field schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fused_mask_replace_insert_chain_reaches_the_topic() {
+    let broker = Tansu::start();
+    let kafka = Kafka::new(&broker.bootstrap);
+    let w = WorkerProc::start(&broker.bootstrap, &[], &[]).await;
+    let topic = unique("fused");
+    kafka.create_topic(&topic, 1).await;
+    let input = w.path("in.txt");
+    append_lines(&input, ["secret-1".to_string(), "secret-2".to_string()]);
+    let t = "org.apache.kafka.connect.transforms.";
+    w.create(
+        "fused-src",
+        json!({
+            "connector.class": "FileStreamSource", "file": input.display().to_string(), "topic": topic,
+            "transforms": "Hoist,MaskField,Replace,Insert",
+            "transforms.Hoist.type": format!("{t}HoistField$Value"),
+            "transforms.Hoist.field": "private_info",
+            "transforms.MaskField.type": format!("{t}MaskField$Value"),
+            "transforms.MaskField.fields": "private_info",
+            "transforms.MaskField.replacement": "CENSORED",
+            "transforms.Replace.type": format!("{t}ReplaceField$Value"),
+            "transforms.Replace.renames": "private_info:info",
+            "transforms.Insert.type": format!("{t}InsertField$Value"),
+            "transforms.Insert.topic.field": "topic"
+        }),
+    )
+    .await;
+    let got = kafka.consume(&topic, 2);
+    assert_eq!(got.len(), 2);
+    for c in &got {
+        let v: Value = serde_json::from_str(&c.value_str()).unwrap();
+        assert_eq!(
+            v["payload"],
+            json!({"info": "CENSORED", "topic": topic}),
+            "{}",
+            c.value_str()
+        );
+        let fields: Vec<&str> = v["schema"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["field"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(fields, ["info", "topic"]);
+        assert!(!c.value_str().contains("secret"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn predicate_gated_filter_drops_exactly_the_matching_records() {
     let broker = Tansu::start();
